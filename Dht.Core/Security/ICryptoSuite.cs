@@ -32,7 +32,7 @@ internal interface ICryptoSuite
 internal abstract class SessionKey : IDisposable
 {
     public const int TagSize = 16;
-    public const int NonceSize = 24;
+    public const int NonceSize = 12;
 
     /// <summary>Encrypts <paramref name="plaintext"/> into <paramref name="ciphertext"/> (plaintext length + 16).</summary>
     public abstract void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext);

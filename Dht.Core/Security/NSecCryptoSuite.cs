@@ -5,7 +5,7 @@ namespace Dht.Security;
 
 /// <summary>
 /// Real cryptography through NSec (libsodium): X25519 static-static agreement on the identity keys converted to
-/// Montgomery form, HKDF-SHA-256 to an XChaCha20-Poly1305 session key, Ed25519 signatures, SHA-256, HMAC-SHA-256.
+/// Montgomery form, HKDF-SHA-256 to an ChaCha20-Poly1305 session key, Ed25519 signatures, SHA-256, HMAC-SHA-256.
 /// </summary>
 internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
 {
@@ -63,7 +63,7 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
         var (low, high) = LocalId < remote ? (LocalId, remote) : (remote, LocalId);
         low.WriteTo(info[SessionInfoLabel.Length..]);
         high.WriteTo(info[(SessionInfoLabel.Length + 32)..]);
-        var key = KeyDerivationAlgorithm.HkdfSha256.DeriveKey(shared, ReadOnlySpan<byte>.Empty, info, AeadAlgorithm.XChaCha20Poly1305);
+        var key = KeyDerivationAlgorithm.HkdfSha256.DeriveKey(shared, ReadOnlySpan<byte>.Empty, info, AeadAlgorithm.ChaCha20Poly1305);
         return new NSecSessionKey(key);
     }
 
@@ -95,10 +95,10 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
     private sealed class NSecSessionKey(Key key) : SessionKey
     {
         public override void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext) =>
-            AeadAlgorithm.XChaCha20Poly1305.Encrypt(key, nonce, associatedData, plaintext, ciphertext);
+            AeadAlgorithm.ChaCha20Poly1305.Encrypt(key, nonce, associatedData, plaintext, ciphertext);
 
         public override bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext) =>
-            ciphertext.Length >= TagSize && AeadAlgorithm.XChaCha20Poly1305.Decrypt(key, nonce, associatedData, ciphertext, plaintext);
+            ciphertext.Length >= TagSize && AeadAlgorithm.ChaCha20Poly1305.Decrypt(key, nonce, associatedData, ciphertext, plaintext);
 
         protected override void Dispose(bool disposing)
         {

@@ -1,0 +1,9 @@
+namespace Dht.Lookup;
+
+internal enum CandidateState : byte
+{
+    NotContacted,
+    InFlight,
+    Succeeded,
+    Failed,
+}

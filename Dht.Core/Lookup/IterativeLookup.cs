@@ -1,0 +1,240 @@
+using Dht.Protocol;
+using Dht.Wire;
+
+namespace Dht.Lookup;
+
+/// <summary>
+/// The iterative Kademlia lookup as a pure state machine (after rust-libp2p's ClosestPeersIter): candidates sorted by
+/// XOR distance to the target, at most <c>alpha</c> requests in flight, finished when the <c>k</c> closest candidates
+/// that did not fail have all answered. It never sends anything itself: the engine asks <see cref="TryGetNext"/> for
+/// the next node to query and reports answers with <see cref="OnSuccess"/> and <see cref="OnFailure"/>.
+/// </summary>
+internal sealed class IterativeLookup
+{
+    private readonly List<LookupCandidate> _candidates = [];
+    private readonly NodeId _self;
+    private readonly int _k;
+    private readonly int _alpha;
+    private readonly int _maxCandidates;
+
+    public IterativeLookup(NodeId target, NodeId self, int k, int alpha, int maxCandidates)
+    {
+        Target = target;
+        _self = self;
+        _k = k;
+        _alpha = alpha;
+        _maxCandidates = Math.Max(maxCandidates, k);
+    }
+
+    public NodeId Target { get; }
+
+    public int InFlight { get; private set; }
+
+    public int RequestsSent { get; private set; }
+
+    public int Succeeded { get; private set; }
+
+    public IReadOnlyList<LookupCandidate> Candidates => _candidates;
+
+    /// <summary>Adds candidates learned from a response or the routing table; ignores self, zero ids and duplicates.</summary>
+    public void AddCandidate(NodeId id, PeerAddress address)
+    {
+        if (id.IsZero || id == _self || address.IsUnspecified)
+        {
+            return;
+        }
+
+        var distance = id.Xor(Target);
+        var index = BinarySearch(distance);
+        if (index >= 0)
+        {
+            return;
+        }
+
+        index = ~index;
+        if (_candidates.Count >= _maxCandidates)
+        {
+            // Full: only a closer candidate gets in, replacing the farthest one not yet contacted.
+            var victim = FindFarthestNotContacted();
+            if (victim < 0 || victim < index)
+            {
+                return;
+            }
+
+            _candidates.RemoveAt(victim);
+        }
+
+        _candidates.Insert(index, new LookupCandidate(id, address, distance));
+    }
+
+    public void AddCandidates(IReadOnlyList<WireContact> contacts)
+    {
+        for (var i = 0; i < contacts.Count; i++)
+        {
+            AddCandidate(contacts[i].Id, contacts[i].Address);
+        }
+    }
+
+    /// <summary>The next candidate to query, or null when alpha requests are in flight or nothing useful is left.</summary>
+    public LookupCandidate? TryGetNext(int round)
+    {
+        if (InFlight >= _alpha)
+        {
+            return null;
+        }
+
+        var answered = 0;
+        foreach (var c in _candidates)
+        {
+            switch (c.State)
+            {
+                case CandidateState.Succeeded:
+                    if (++answered >= _k)
+                    {
+                        return null;
+                    }
+
+                    break;
+                case CandidateState.InFlight:
+                    // In-flight nodes may still answer: count them toward the k we wait for.
+                    if (++answered >= _k)
+                    {
+                        return null;
+                    }
+
+                    break;
+                case CandidateState.NotContacted:
+                    c.State = CandidateState.InFlight;
+                    c.Round = round;
+                    InFlight++;
+                    RequestsSent++;
+                    return c;
+                default:
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    public LookupCandidate? Find(NodeId id)
+    {
+        var index = BinarySearch(id.Xor(Target));
+        return index >= 0 ? _candidates[index] : null;
+    }
+
+    public void OnSuccess(LookupCandidate candidate, UInt128? token)
+    {
+        if (candidate.State == CandidateState.InFlight)
+        {
+            InFlight--;
+        }
+
+        if (candidate.State != CandidateState.Succeeded)
+        {
+            Succeeded++;
+        }
+
+        candidate.State = CandidateState.Succeeded;
+        if (token is { } t)
+        {
+            candidate.Token = t;
+            candidate.HasToken = true;
+        }
+    }
+
+    public void OnFailure(LookupCandidate candidate)
+    {
+        if (candidate.State == CandidateState.InFlight)
+        {
+            InFlight--;
+            candidate.State = CandidateState.Failed;
+        }
+    }
+
+    /// <summary>True when the k closest candidates that did not fail have all answered, or nothing is left to ask.</summary>
+    public bool IsFinished
+    {
+        get
+        {
+            var answered = 0;
+            foreach (var c in _candidates)
+            {
+                switch (c.State)
+                {
+                    case CandidateState.Succeeded:
+                        if (++answered >= _k)
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case CandidateState.InFlight:
+                    case CandidateState.NotContacted:
+                        return false;
+                    default:
+                        break;
+                }
+            }
+
+            return InFlight == 0;
+        }
+    }
+
+    /// <summary>Up to <paramref name="count"/> candidates that answered, closest first.</summary>
+    public List<LookupCandidate> ClosestSucceeded(int count)
+    {
+        var result = new List<LookupCandidate>(Math.Min(count, _candidates.Count));
+        foreach (var c in _candidates)
+        {
+            if (c.State == CandidateState.Succeeded)
+            {
+                result.Add(c);
+                if (result.Count >= count)
+                {
+                    break;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private int BinarySearch(NodeId distance)
+    {
+        int lo = 0, hi = _candidates.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var c = _candidates[mid].Distance.CompareTo(distance);
+            if (c == 0)
+            {
+                return mid;
+            }
+
+            if (c < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return ~lo;
+    }
+
+    private int FindFarthestNotContacted()
+    {
+        for (var i = _candidates.Count - 1; i >= 0; i--)
+        {
+            if (_candidates[i].State == CandidateState.NotContacted)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

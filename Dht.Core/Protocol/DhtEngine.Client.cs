@@ -1,0 +1,185 @@
+using Dht.Wire;
+
+namespace Dht.Protocol;
+
+internal sealed partial class DhtEngine
+{
+    /// <summary>Sends a request; false when it cannot be sent (bounds reached or the peer's key is unusable).</summary>
+    private bool SendRequest(NodeId peer, PeerAddress address, Message request, RequestPurpose purpose, Operation? op)
+    {
+        if (_pending.Count >= _options.MaxPendingRequests || address.IsUnspecified)
+        {
+            return false;
+        }
+
+        var session = _sessions.GetOrCreate(peer);
+        if (session is null)
+        {
+            return false;
+        }
+
+        request.RequestId = NewRequestId();
+        request.HasToken = false;
+        if (_peerTokens.TryGetValue(peer, out var known) && known.Address == address)
+        {
+            request.HasToken = true;
+            request.Token = known.Token;
+        }
+
+        // Without a token our address is unvalidated there: pad so the full answer fits the responder's 3x bound.
+        SendSealed(session, address, request, request.HasToken ? 0 : MinUnvalidatedRequestSize);
+        var deadline = _now + RequestTimeout(peer);
+        _pending[request.RequestId] = new PendingRequest
+        {
+            RequestId = request.RequestId,
+            Peer = peer,
+            Address = address,
+            Request = request,
+            Purpose = purpose,
+            SentAt = _now,
+            Deadline = deadline,
+            Operation = op,
+        };
+        Stats.RequestsSent++;
+        ScheduleTimer(deadline, TimerKind.RequestDeadline, request.RequestId);
+        return true;
+    }
+
+    /// <summary>RFC 6298 timeout from the peer's own round trips, else from all peers', else the initial value.</summary>
+    private TimeSpan RequestTimeout(NodeId peer)
+    {
+        var min = _options.MinRequestTimeout;
+        var max = _options.MaxRequestTimeout;
+        if (_routing.TryGet(peer, out var contact) && contact.Rtt.HasSamples)
+        {
+            return contact.Rtt.RetransmitTimeout(min, max, _options.InitialRequestTimeout);
+        }
+
+        return _globalRtt.HasSamples
+            ? TimeSpan.FromTicks(Math.Clamp(_globalRtt.RetransmitTimeout(min, max, _options.InitialRequestTimeout).Ticks * 2, min.Ticks, max.Ticks))
+            : _options.InitialRequestTimeout;
+    }
+
+    private DropReason HandleResponse(PeerAddress from, NodeId sender, Message response)
+    {
+        if (!_pending.TryGetValue(response.RequestId, out var pending) || pending.Peer != sender)
+        {
+            return DropReason.UnexpectedResponse;
+        }
+
+        if (pending.Address != from)
+        {
+            return DropReason.ResponseFromWrongAddress;
+        }
+
+        if (!ResponseMatches(pending.Request.Type, response.Type))
+        {
+            return DropReason.UnexpectedResponse;
+        }
+
+        RememberToken(sender, from, response.Token);
+        var rtt = _now - pending.SentAt;
+        _globalRtt.AddSample(rtt);
+        var admit = _routing.OnVerifiedReply(sender, from, _now, rtt);
+        if (admit.ContactToPing is { } oldest)
+        {
+            SendRequest(oldest.Id, oldest.Address, new Message { Type = MessageType.Ping }, RequestPurpose.EvictionCheck, null);
+        }
+
+        if (response.Type == MessageType.Error && response.Error == ErrorCode.AddressUnvalidated && !pending.Request.HasToken)
+        {
+            // Retry at once with the token we were just given.
+            _pending.Remove(pending.RequestId);
+            var retry = pending.Request;
+            if (!SendRequest(pending.Peer, pending.Address, retry, pending.Purpose, pending.Operation))
+            {
+                CompleteRequest(pending, null);
+            }
+
+            return DropReason.None;
+        }
+
+        if (response.Type == MessageType.Nodes && response.Total > 1)
+        {
+            pending.Parts ??= [];
+            pending.Parts.AddRange(response.Contacts);
+            if (++pending.PartsReceived < response.Total)
+            {
+                return DropReason.None;
+            }
+
+            response.Contacts = pending.Parts;
+        }
+
+        _pending.Remove(pending.RequestId);
+        CompleteRequest(pending, response);
+        return DropReason.None;
+    }
+
+    private static bool ResponseMatches(MessageType request, MessageType response) =>
+        response == MessageType.Error || (request, response) switch
+        {
+            (MessageType.Ping, MessageType.Pong) => true,
+            (MessageType.FindNode, MessageType.Nodes) => true,
+            (MessageType.FindValue, MessageType.Nodes or MessageType.Value) => true,
+            (MessageType.Store, MessageType.Stored) => true,
+            _ => false,
+        };
+
+    private void RememberToken(NodeId peer, PeerAddress address, UInt128 token)
+    {
+        if (!_peerTokens.ContainsKey(peer) && _peerTokens.Count >= _options.MaxSessions)
+        {
+            // Bounded like the session cache; forgetting a token only costs padding on the next request.
+            _peerTokens.Clear();
+        }
+
+        _peerTokens[peer] = new PeerToken(address, token);
+    }
+
+    private void OnRequestDeadline(ulong requestId)
+    {
+        if (!_pending.Remove(requestId, out var pending))
+        {
+            return;
+        }
+
+        Stats.RequestTimeouts++;
+        if (pending.Parts is { Count: > 0 })
+        {
+            // Some NODES parts arrived: use what we have.
+            CompleteRequest(pending, new Message { Type = MessageType.Nodes, Contacts = pending.Parts, RequestId = requestId });
+            return;
+        }
+
+        _routing.OnRequestFailed(pending.Peer, _now);
+        CompleteRequest(pending, null);
+    }
+
+    /// <summary>Routes a finished request (response, or null for a failure) to whoever sent it.</summary>
+    private void CompleteRequest(PendingRequest pending, Message? response)
+    {
+        switch (pending.Purpose)
+        {
+            case RequestPurpose.Verify:
+                _verificationsInFlight--;
+                return;
+            case RequestPurpose.EvictionCheck:
+                return;
+            case RequestPurpose.Lookup:
+                if (pending.Operation is { Finished: false } op)
+                {
+                    OnLookupResponse(op, pending, response);
+                }
+
+                return;
+            case RequestPurpose.Store:
+                if (pending.Operation is { Finished: false } storeOp)
+                {
+                    OnStoreResponse(storeOp, response);
+                }
+
+                return;
+        }
+    }
+}

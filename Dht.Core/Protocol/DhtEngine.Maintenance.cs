@@ -1,0 +1,127 @@
+namespace Dht.Protocol;
+
+internal sealed partial class DhtEngine
+{
+    private readonly List<NodeId> _scratchKeys = [];
+
+    /// <summary>Periodic work: expiry, republish (publisher), re-replication (storers), bucket refresh.</summary>
+    private void RunMaintenance()
+    {
+        _storage.RemoveExpired(_now);
+        var budget = _options.MaxMaintenanceOperations - CountMaintenanceOperations();
+        budget = Republish(budget);
+        budget = Replicate(budget);
+        RefreshBuckets(budget);
+    }
+
+    private int CountMaintenanceOperations()
+    {
+        var count = 0;
+        foreach (var op in _operations.Values)
+        {
+            if (op.IsMaintenance)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private int Republish(int budget)
+    {
+        foreach (var key in DueKeys(_nextRepublish))
+        {
+            if (!_storage.TryGet(key, _now, out var stored) || !stored.IsLocal)
+            {
+                _nextRepublish.Remove(key);
+                continue;
+            }
+
+            if (budget <= 0)
+            {
+                break;
+            }
+
+            budget--;
+            var ttl = (uint)_options.RecordTtl.TotalSeconds;
+            StoreLocal(stored.Record, null, isLocal: true, ttl);
+            var op = NewOperation(OperationKind.Put, key, stored.Record, null, ttl, reports: false);
+            _nextRepublish[key] = _now + _options.RepublishInterval;
+            AddRoutingCandidates(op);
+            Pump(op);
+        }
+
+        return budget;
+    }
+
+    private int Replicate(int budget)
+    {
+        foreach (var key in DueKeys(_nextReplicate))
+        {
+            if (!_storage.TryGet(key, _now, out var stored))
+            {
+                _nextReplicate.Remove(key);
+                continue;
+            }
+
+            if (budget <= 0)
+            {
+                break;
+            }
+
+            budget--;
+            _nextReplicate[key] = _now + Jittered(_options.ReplicationInterval);
+            if (stored.IsLocal)
+            {
+                continue; // the publisher's republish covers it
+            }
+
+            // Storers pass the record on with its remaining lifetime, so it survives its publisher until its TTL, no longer.
+            var remaining = (uint)Math.Max(1, (stored.ExpiresAtTicks - _now.Ticks) / TimeSpan.TicksPerSecond);
+            var op = NewOperation(OperationKind.Replicate, key, stored.Record, null, remaining, reports: false);
+            AddRoutingCandidates(op);
+            Pump(op);
+        }
+
+        return budget;
+    }
+
+    private void RefreshBuckets(int budget)
+    {
+        if (budget <= 0 || _routing.Count == 0)
+        {
+            return;
+        }
+
+        _scratchKeys.Clear();
+        _routing.CollectBucketsNeedingRefresh(_now, _rng, _scratchKeys);
+        foreach (var target in _scratchKeys)
+        {
+            if (budget-- <= 0)
+            {
+                break;
+            }
+
+            var op = NewOperation(OperationKind.Refresh, target, reports: false);
+            AddRoutingCandidates(op);
+            Pump(op);
+        }
+    }
+
+    /// <summary>Keys whose time has come, in key order (never hash order).</summary>
+    private List<NodeId> DueKeys(Dictionary<NodeId, Instant> schedule)
+    {
+        var due = new List<NodeId>();
+        foreach (var (key, at) in schedule)
+        {
+            if (at <= _now)
+            {
+                due.Add(key);
+            }
+        }
+
+        due.Sort();
+        return due;
+    }
+}

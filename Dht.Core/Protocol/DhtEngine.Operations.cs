@@ -1,0 +1,239 @@
+using Dht.Lookup;
+using Dht.Records;
+using Dht.Wire;
+
+namespace Dht.Protocol;
+
+internal sealed partial class DhtEngine
+{
+    private Operation NewOperation(OperationKind kind, NodeId target, DhtRecord? record = null, long? cas = null, uint ttl = 0, bool reports = true, int quorum = 1)
+    {
+        var op = new Operation
+        {
+            Id = _nextOperationId++,
+            Kind = kind,
+            Deadline = _now + _options.OperationTimeout,
+            Lookup = new IterativeLookup(target, LocalId, _options.K, _options.Alpha, _options.MaxLookupCandidates),
+            Record = record,
+            HasCas = cas.HasValue,
+            Cas = cas ?? 0,
+            TtlSeconds = ttl,
+            ReportsToApplication = reports,
+            Quorum = quorum,
+        };
+
+        if (!op.IsMaintenance && _operations.Count(o => !o.Value.IsMaintenance) >= _options.MaxConcurrentOperations)
+        {
+            // Bound reached: the operation fails at once with a reason the caller can act on.
+            op.Finished = true;
+            Emit(new OperationFailed(op.Id, $"Too many operations in progress (MaxConcurrentOperations = {_options.MaxConcurrentOperations})."));
+            return op;
+        }
+
+        _operations[op.Id] = op;
+        _routing.MarkBucketUsed(target, _now);
+        ScheduleTimer(op.Deadline, TimerKind.OperationDeadline, (ulong)op.Id);
+        return op;
+    }
+
+    private void AddRoutingCandidates(Operation op)
+    {
+        _scratchContacts.Clear();
+        _routing.FindClosest(op.Lookup.Target, _options.K, _scratchContacts);
+        foreach (var c in _scratchContacts)
+        {
+            op.Lookup.AddCandidate(c.Id, c.Address);
+        }
+    }
+
+    /// <summary>Sends as many lookup requests as alpha allows; finishes the lookup phase when it converged.</summary>
+    private void Pump(Operation op)
+    {
+        if (op.Finished || op.Storing)
+        {
+            return;
+        }
+
+        while (op.Lookup.TryGetNext(op.Lookup.RequestsSent + 1) is { } candidate)
+        {
+            var request = new Message { Type = op.FindValue ? MessageType.FindValue : MessageType.FindNode, Target = op.Lookup.Target };
+            if (!SendRequest(candidate.Id, candidate.Address, request, RequestPurpose.Lookup, op))
+            {
+                op.Lookup.OnFailure(candidate);
+            }
+        }
+
+        if (op.Lookup.IsFinished && op.ProbesPending == 0)
+        {
+            OnLookupFinished(op);
+        }
+    }
+
+    private void OnLookupResponse(Operation op, PendingRequest pending, Message? response)
+    {
+        var candidate = op.Lookup.Find(pending.Peer);
+        if (candidate is null)
+        {
+            return;
+        }
+
+        if (response is null || response.Type == MessageType.Error)
+        {
+            op.Lookup.OnFailure(candidate);
+            Pump(op);
+            return;
+        }
+
+        op.Lookup.OnSuccess(candidate, response.Token);
+        if (response.Type == MessageType.Nodes)
+        {
+            op.Lookup.AddCandidates(response.Contacts);
+        }
+        else if (response.Type == MessageType.Value && op.FindValue && response.Record is { } record)
+        {
+            OnValueFound(op, record);
+            if (op.Finished)
+            {
+                return;
+            }
+        }
+
+        Pump(op);
+    }
+
+    private void OnValueFound(Operation op, DhtRecord record)
+    {
+        // Readers validate before believing: a forged or mismatched record never counts.
+        if (record.Key != op.Lookup.Target
+            || RecordValidator.Validate(record, op.Lookup.Target, _options.MaxValueSize, _crypto) != RecordRejection.None)
+        {
+            Stats.CountDrop(DropReason.InvalidRecord);
+            return;
+        }
+
+        op.Responses++;
+        if (op.Best is null || record.Sequence > op.Best.Sequence)
+        {
+            op.Best = record;
+            op.BestCount = 1;
+        }
+        else if (record.Sequence == op.Best.Sequence && record.Value.Span.SequenceEqual(op.Best.Value.Span))
+        {
+            op.BestCount++;
+        }
+
+        if (!record.IsMutable || op.BestCount >= op.Quorum)
+        {
+            FinishOperation(op, timedOut: false);
+        }
+    }
+
+    private void OnLookupFinished(Operation op)
+    {
+        if (op.Kind is OperationKind.Put or OperationKind.Replicate)
+        {
+            StartStorePhase(op);
+            return;
+        }
+
+        FinishOperation(op, timedOut: false);
+    }
+
+    private void StartStorePhase(Operation op)
+    {
+        op.Storing = true;
+        foreach (var target in op.Lookup.ClosestSucceeded(_options.K))
+        {
+            var store = new Message
+            {
+                Type = MessageType.Store,
+                Record = op.Record,
+                HasCas = op.HasCas,
+                Cas = op.Cas,
+                TtlSeconds = op.TtlSeconds,
+            };
+
+            op.Attempted++;
+            if (SendRequest(target.Id, target.Address, store, RequestPurpose.Store, op))
+            {
+                op.StoresPending++;
+            }
+        }
+
+        if (op.StoresPending == 0)
+        {
+            FinishOperation(op, timedOut: false);
+        }
+    }
+
+    private void OnStoreResponse(Operation op, Message? response)
+    {
+        op.StoresPending--;
+        if (response is { Type: MessageType.Stored })
+        {
+            if (response.ResultCode == 0)
+            {
+                op.Acknowledged++;
+            }
+            else
+            {
+                var reason = Enum.IsDefined((RecordRejection)response.ResultCode) ? (RecordRejection)response.ResultCode : RecordRejection.InvalidRecord;
+                op.Rejections[reason] = op.Rejections.GetValueOrDefault(reason) + 1;
+            }
+        }
+
+        if (op.StoresPending == 0)
+        {
+            FinishOperation(op, timedOut: false);
+        }
+    }
+
+    private void FinishOperation(Operation op, bool timedOut)
+    {
+        if (op.Finished)
+        {
+            return;
+        }
+
+        op.Finished = true;
+        _operations.Remove(op.Id);
+        if (op.IsMaintenance)
+        {
+            return;
+        }
+
+        switch (op.Kind)
+        {
+            case OperationKind.Bootstrap:
+                Emit(new BootstrapCompleted(op.Id, _routing.Count, op.Lookup.Succeeded));
+                break;
+            case OperationKind.Put:
+                Emit(new PutCompleted(op.Id, new PutResult(op.Record!.Key, op.Acknowledged, op.Attempted, op.Rejections, op.LocalResult)));
+                break;
+            case OperationKind.Get:
+                Emit(new GetCompleted(op.Id, op.Best, op.Responses));
+                break;
+            default:
+                break;
+        }
+
+        _ = timedOut;
+    }
+
+    private RecordRejection StoreLocal(DhtRecord record, long? cas, bool isLocal, uint ttlSeconds)
+    {
+        var rejection = RecordValidator.Validate(record, record.Key, _options.MaxValueSize, _crypto);
+        if (rejection != RecordRejection.None)
+        {
+            return rejection;
+        }
+
+        rejection = _storage.TryStore(record, cas, LocalId, isLocal, _now, TimeSpan.FromSeconds(ttlSeconds));
+        if (rejection == RecordRejection.None && isLocal)
+        {
+            _nextRepublish[record.Key] = _now + _options.RepublishInterval;
+        }
+
+        return rejection;
+    }
+}

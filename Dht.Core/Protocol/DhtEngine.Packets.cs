@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Dht.Security;
+using Dht.Wire;
+
+namespace Dht.Protocol;
+
+internal sealed partial class DhtEngine
+{
+    private DropReason ProcessDatagram(PeerAddress from, ReadOnlySpan<byte> datagram)
+    {
+        if (datagram.IsEmpty)
+        {
+            return DropReason.Empty;
+        }
+
+        if (datagram.Length > WireConstants.MaxDatagramSize)
+        {
+            return DropReason.TooLarge;
+        }
+
+        if (datagram.Length < 2)
+        {
+            return DropReason.TooShort;
+        }
+
+        if (datagram[0] != WireConstants.Version)
+        {
+            return DropReason.UnknownVersion;
+        }
+
+        return datagram[1] switch
+        {
+            WireConstants.PacketSealed => ProcessSealed(from, datagram),
+            WireConstants.PacketWhoAreYou => ProcessProbe(from, datagram),
+            WireConstants.PacketIdentity => ProcessIdentity(from, datagram),
+            _ => DropReason.UnknownPacketType,
+        };
+    }
+
+    private DropReason ProcessSealed(PeerAddress from, ReadOnlySpan<byte> datagram)
+    {
+        // The smallest message is a PING request: type(1) id(8) token flag(1).
+        if (datagram.Length < WireConstants.SealedOverhead + 10)
+        {
+            return DropReason.TooShort;
+        }
+
+        var sender = new NodeId(datagram.Slice(2, NodeId.Size));
+        if (sender.IsZero)
+        {
+            return DropReason.ZeroSenderId;
+        }
+
+        if (sender == LocalId)
+        {
+            return DropReason.SelfSenderId;
+        }
+
+        var header = datagram[..WireConstants.SealedHeaderSize];
+        var nonce = header[(2 + NodeId.Size)..];
+        var ciphertext = datagram[WireConstants.SealedHeaderSize..];
+        Span<byte> plaintext = stackalloc byte[ciphertext.Length - SessionKey.TagSize];
+
+        var cached = _sessions.TryGet(sender, out var session);
+        if (!cached)
+        {
+            if (!TakeSessionBudget())
+            {
+                return DropReason.RateLimited;
+            }
+
+            session = _sessions.Derive(sender)!;
+            if (session is null)
+            {
+                return DropReason.InvalidSenderKey;
+            }
+        }
+
+        if (!session.Key.TryOpen(nonce, header, ciphertext, plaintext))
+        {
+            if (!cached)
+            {
+                session.Key.Dispose();
+            }
+
+            return DropReason.DecryptFailed;
+        }
+
+        if (!cached)
+        {
+            _sessions.Add(session);
+        }
+
+        if (!session.TryAcceptNonce(nonce))
+        {
+            return DropReason.Replay;
+        }
+
+        var reason = MessageCodec.TryDecode(plaintext, out var message);
+        if (reason != DropReason.None)
+        {
+            return reason;
+        }
+
+        return message!.IsRequest
+            ? HandleRequest(from, sender, message, datagram.Length)
+            : HandleResponse(from, sender, message);
+    }
+
+    private bool TakeSessionBudget()
+    {
+        var rate = _options.NewSessionsPerSecond;
+        var elapsed = (_now - _sessionBudgetAt).TotalSeconds;
+        _sessionBudgetAt = _now;
+        _sessionBudget = Math.Min(rate, _sessionBudget + (elapsed * rate));
+        if (_sessionBudget < 1)
+        {
+            return false;
+        }
+
+        _sessionBudget -= 1;
+        return true;
+    }
+
+    /// <summary>Seals and queues <paramref name="message"/>, zero-padding the datagram to at least <paramref name="minSize"/>. Returns its size.</summary>
+    private int SendSealed(Session session, PeerAddress to, Message message, int minSize = 0)
+    {
+        var plainLength = MessageCodec.GetEncodedLength(message);
+        var padding = Math.Max(0, minSize - (plainLength + WireConstants.SealedOverhead));
+        plainLength += padding;
+        var total = plainLength + WireConstants.SealedOverhead;
+        if (total > WireConstants.MaxDatagramSize)
+        {
+            throw new InvalidOperationException($"Message of {total} bytes exceeds the datagram limit; the encoder must split it.");
+        }
+
+        Span<byte> plaintext = stackalloc byte[plainLength];
+        MessageCodec.Encode(message, plaintext, padding);
+        var buffer = ArrayPool<byte>.Shared.Rent(total);
+        var span = buffer.AsSpan(0, total);
+        span[0] = WireConstants.Version;
+        span[1] = WireConstants.PacketSealed;
+        LocalId.WriteTo(span[2..]);
+        var nonce = span.Slice(2 + NodeId.Size, SessionKey.NonceSize);
+        _rng.NextBytes(nonce);
+        session.Key.Seal(nonce, span[..WireConstants.SealedHeaderSize], plaintext, span[WireConstants.SealedHeaderSize..]);
+        Enqueue(to, buffer, total);
+        return total;
+    }
+
+    // ------------------------------------------------------------ identity probes (bootstrap by address only)
+
+    private void SendProbe(Operation op, PeerAddress address)
+    {
+        if (address.IsUnspecified || _probes.Count >= _options.MaxPendingRequests)
+        {
+            return;
+        }
+
+        var probeId = NewRequestId();
+        _probes[probeId] = new PendingProbe(address, op.Id);
+        op.ProbesPending++;
+        var buffer = ArrayPool<byte>.Shared.Rent(WireConstants.ProbeSize);
+        var span = buffer.AsSpan(0, WireConstants.ProbeSize);
+        span.Clear();
+        span[0] = WireConstants.Version;
+        span[1] = WireConstants.PacketWhoAreYou;
+        BinaryPrimitives.WriteUInt64BigEndian(span[2..], probeId);
+        Enqueue(address, buffer, WireConstants.ProbeSize);
+        ScheduleTimer(_now + _options.InitialRequestTimeout, TimerKind.ProbeDeadline, probeId);
+    }
+
+    private DropReason ProcessProbe(PeerAddress from, ReadOnlySpan<byte> datagram)
+    {
+        if (datagram.Length < WireConstants.ProbeSize)
+        {
+            return DropReason.ProbeTooSmall;
+        }
+
+        if (datagram[10..].ContainsAnyExcept((byte)0))
+        {
+            return DropReason.TrailingGarbage;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(WireConstants.IdentitySize);
+        var span = buffer.AsSpan(0, WireConstants.IdentitySize);
+        span[0] = WireConstants.Version;
+        span[1] = WireConstants.PacketIdentity;
+        datagram.Slice(2, 8).CopyTo(span[2..]);
+        LocalId.WriteTo(span[10..]);
+        Enqueue(from, buffer, WireConstants.IdentitySize);
+        return DropReason.None;
+    }
+
+    private DropReason ProcessIdentity(PeerAddress from, ReadOnlySpan<byte> datagram)
+    {
+        if (datagram.Length != WireConstants.IdentitySize)
+        {
+            return datagram.Length < WireConstants.IdentitySize ? DropReason.Truncated : DropReason.TrailingGarbage;
+        }
+
+        var probeId = BinaryPrimitives.ReadUInt64BigEndian(datagram[2..]);
+        if (!_probes.TryGetValue(probeId, out var probe))
+        {
+            return DropReason.UnexpectedResponse;
+        }
+
+        if (probe.Address != from)
+        {
+            return DropReason.ResponseFromWrongAddress;
+        }
+
+        var id = new NodeId(datagram.Slice(10, NodeId.Size));
+        if (id.IsZero || id == LocalId)
+        {
+            return DropReason.InvalidField;
+        }
+
+        _probes.Remove(probeId);
+        if (_operations.TryGetValue(probe.OperationId, out var op))
+        {
+            op.ProbesPending--;
+
+            // The id is unauthenticated here: the node enters the routing table only after it answers a sealed request.
+            op.Lookup.AddCandidate(id, from);
+            Pump(op);
+        }
+
+        return DropReason.None;
+    }
+
+    private void OnProbeDeadline(ulong probeId)
+    {
+        if (_probes.Remove(probeId, out var probe) && _operations.TryGetValue(probe.OperationId, out var op))
+        {
+            op.ProbesPending--;
+            Pump(op);
+        }
+    }
+
+    private ulong NewRequestId()
+    {
+        while (true)
+        {
+            var id = _rng.NextUInt64();
+            if (id != 0 && !_pending.ContainsKey(id) && !_probes.ContainsKey(id))
+            {
+                return id;
+            }
+        }
+    }
+}

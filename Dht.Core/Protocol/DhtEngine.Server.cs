@@ -1,0 +1,145 @@
+using Dht.Records;
+using Dht.Security;
+using Dht.Wire;
+
+namespace Dht.Protocol;
+
+internal sealed partial class DhtEngine
+{
+    private DropReason HandleRequest(PeerAddress from, NodeId sender, Message request, int requestSize)
+    {
+        Stats.RequestsServed++;
+        var tokenValid = request.HasToken && _tokens.Verify(request.Token, sender, from, _now);
+        var validated = tokenValid || (_routing.TryGet(sender, out var known) && known.Address == from);
+        var session = _sessions.GetOrCreate(sender)!;
+        var token = _tokens.Issue(sender, from, _now);
+        var budget = validated ? int.MaxValue : 3 * requestSize;
+
+        var responses = BuildResponses(from, sender, request, tokenValid);
+        var total = 0;
+        foreach (var r in responses)
+        {
+            r.RequestId = request.RequestId;
+            r.Token = token;
+            r.HasToken = true;
+            total += MessageCodec.GetEncodedLength(r) + WireConstants.SealedOverhead;
+        }
+
+        if (total > budget)
+        {
+            // Anti-amplification: an unvalidated address never gets more than 3x what it sent. Tell it to retry with the token.
+            Stats.AmplificationLimited++;
+            responses = [new Message { Type = MessageType.Error, Error = ErrorCode.AddressUnvalidated, RequestId = request.RequestId, Token = token, HasToken = true }];
+        }
+
+        foreach (var r in responses)
+        {
+            SendSealed(session, from, r);
+        }
+
+        // Unsolicited traffic never changes the main buckets; a node whose address is proven by a token is pinged and
+        // enters the table only if it answers.
+        if (tokenValid && _verificationsInFlight < _options.MaxVerificationsInFlight && _routing.ShouldVerify(sender))
+        {
+            _verificationsInFlight++;
+            SendRequest(sender, from, new Message { Type = MessageType.Ping }, RequestPurpose.Verify, null);
+        }
+
+        return DropReason.None;
+    }
+
+    private List<Message> BuildResponses(PeerAddress from, NodeId sender, Message request, bool tokenValid)
+    {
+        switch (request.Type)
+        {
+            case MessageType.Ping:
+                return [new Message { Type = MessageType.Pong, ObservedAddress = from }];
+            case MessageType.FindNode:
+                return BuildNodes(request.Target, sender);
+            case MessageType.FindValue:
+                if (_storage.TryGet(request.Target, _now, out var stored))
+                {
+                    var remaining = stored.ExpiresAtTicks - _now.Ticks;
+                    return [new Message
+                    {
+                        Type = MessageType.Value,
+                        Record = stored.Record,
+                        TtlSeconds = (uint)Math.Clamp(remaining / TimeSpan.TicksPerSecond, 1, uint.MaxValue),
+                    }];
+                }
+
+                return BuildNodes(request.Target, sender);
+            case MessageType.Store:
+                if (!tokenValid)
+                {
+                    return [new Message { Type = MessageType.Error, Error = ErrorCode.InvalidToken }];
+                }
+
+                return [HandleStore(sender, request)];
+            default:
+                return [];
+        }
+    }
+
+    private Message HandleStore(NodeId sender, Message request)
+    {
+        var record = request.Record!;
+        var rejection = RecordValidator.Validate(record, record.Key, _options.MaxValueSize, _crypto);
+        if (rejection == RecordRejection.None)
+        {
+            var ttl = TimeSpan.FromSeconds(Math.Min(request.TtlSeconds, _options.RecordTtl.TotalSeconds));
+            rejection = _storage.TryStore(record, request.HasCas ? request.Cas : null, sender, isLocal: false, _now, ttl);
+            if (rejection == RecordRejection.None && !_nextReplicate.ContainsKey(record.Key))
+            {
+                _nextReplicate[record.Key] = _now + Jittered(_options.ReplicationInterval);
+            }
+        }
+
+        var storedSeq = _storage.TryGet(record.Key, _now, out var current) ? current.Record.Sequence : -1;
+        return new Message { Type = MessageType.Stored, ResultCode = (byte)rejection, StoredSequence = storedSeq };
+    }
+
+    private List<Message> BuildNodes(NodeId target, NodeId requester)
+    {
+        _scratchContacts.Clear();
+        _routing.FindClosest(target, _options.K + 1, _scratchContacts);
+        var contacts = new List<WireContact>(_options.K);
+        foreach (var c in _scratchContacts)
+        {
+            if (c.Id != requester && contacts.Count < _options.K)
+            {
+                contacts.Add(new WireContact(c.Id, c.Address));
+            }
+        }
+
+        // Split across datagrams when k contacts do not fit one (discv5 NODES "total").
+        var capacity = WireConstants.MaxMessageSize - WireConstants.ResponseHeaderSize - 2;
+        var parts = new List<Message>();
+        var current = new List<WireContact>();
+        var used = 0;
+        foreach (var c in contacts)
+        {
+            var size = MessageCodec.AddressLength(c.Address) + NodeId.Size;
+            if (used + size > capacity)
+            {
+                parts.Add(new Message { Type = MessageType.Nodes, Contacts = current });
+                current = [];
+                used = 0;
+            }
+
+            current.Add(c);
+            used += size;
+        }
+
+        parts.Add(new Message { Type = MessageType.Nodes, Contacts = current });
+        foreach (var p in parts)
+        {
+            p.Total = (byte)parts.Count;
+        }
+
+        return parts;
+    }
+
+    private TimeSpan Jittered(TimeSpan interval) =>
+        interval + TimeSpan.FromTicks((long)(interval.Ticks * 0.1 * _rng.NextDouble()));
+}

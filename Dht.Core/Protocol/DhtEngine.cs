@@ -1,0 +1,269 @@
+using System.Buffers;
+using Dht.Records;
+using Dht.Routing;
+using Dht.Rpc;
+using Dht.Security;
+using Dht.Wire;
+
+namespace Dht.Protocol;
+
+/// <summary>
+/// The whole protocol as one single-threaded, sans-IO state machine (docs/architecture.md). Inputs:
+/// <see cref="HandleDatagram"/>, <see cref="HandleTimeout"/>. Commands: <see cref="StartBootstrap"/>,
+/// <see cref="StartPut"/>, <see cref="StartGet"/>, <see cref="Cancel"/>. Outputs, drained after every input or command
+/// in this order: <see cref="TryPollTransmit"/>, <see cref="TryPollEvent"/>, then <see cref="PollTimeout"/>.
+/// It never reads a clock, opens a socket, starts a thread or draws unseeded randomness.
+/// </summary>
+internal sealed partial class DhtEngine : IDisposable
+{
+    /// <summary>Requests without an address token are padded to this size so any answer fits the 3x amplification bound.</summary>
+    public const int MinUnvalidatedRequestSize = (WireConstants.MaxDatagramSize + 2) / 3;
+
+    private readonly EngineOptions _options;
+    private readonly ICryptoSuite _crypto;
+    private readonly Xoshiro256 _rng;
+    private readonly SessionCache _sessions;
+    private readonly AddressTokens _tokens;
+    private readonly RoutingTable _routing;
+    private readonly RecordStorage _storage;
+    private readonly Dictionary<ulong, PendingRequest> _pending = [];
+    private readonly Dictionary<ulong, PendingProbe> _probes = [];
+    private readonly Dictionary<long, Operation> _operations = [];
+    private readonly Dictionary<NodeId, PeerToken> _peerTokens = [];
+    private readonly Dictionary<NodeId, Instant> _nextRepublish = [];
+    private readonly Dictionary<NodeId, Instant> _nextReplicate = [];
+    private readonly PriorityQueue<TimerEntry, (long Ticks, long Seq)> _timers = new();
+    private readonly Queue<OutgoingDatagram> _transmit = new();
+    private readonly Queue<EngineEvent> _events = new();
+    private readonly List<Contact> _scratchContacts = [];
+    private RttEstimator _globalRtt;
+    private long _timerSeq;
+    private long _nextOperationId = 1;
+    private int _verificationsInFlight;
+    private double _sessionBudget;
+    private Instant _sessionBudgetAt;
+    private Instant _now;
+
+    public DhtEngine(EngineOptions options, ICryptoSuite crypto, ulong seed, Instant now, IRecordStore? store = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(crypto);
+        options.Validate();
+        _options = options;
+        _crypto = crypto;
+        _rng = new Xoshiro256(seed);
+        _now = now;
+        _sessions = new SessionCache(crypto, options.MaxSessions, options.ReplayWindow);
+        _tokens = new AddressTokens(crypto, _rng, options.TokenRotation, now);
+        _routing = new RoutingTable(crypto.LocalId, options.Routing);
+        _storage = new RecordStorage(store ?? new InMemoryRecordStore(), options.StoreLimits);
+        _sessionBudget = options.NewSessionsPerSecond;
+        _sessionBudgetAt = now;
+        ScheduleTimer(now + options.MaintenanceInterval, TimerKind.Maintenance, 0);
+    }
+
+    public NodeId LocalId => _crypto.LocalId;
+
+    public int RoutingTableSize => _routing.Count;
+
+    public int StoredRecords => _storage.Count;
+
+    public int PendingRequests => _pending.Count;
+
+    public int ActiveOperations => _operations.Count;
+
+    public int SessionCount => _sessions.Count;
+
+    public EngineStats Stats { get; } = new();
+
+    internal RoutingTable Routing => _routing;
+
+    internal RecordStorage Storage => _storage;
+
+    internal EngineOptions Options => _options;
+
+    // ---------------------------------------------------------------- outputs
+
+    /// <summary>Copies the next datagram to send into <paramref name="buffer"/> (at least 1280 bytes).</summary>
+    public bool TryPollTransmit(Span<byte> buffer, out PeerAddress to, out int length)
+    {
+        if (!_transmit.TryDequeue(out var datagram))
+        {
+            to = default;
+            length = 0;
+            return false;
+        }
+
+        datagram.Buffer.AsSpan(0, datagram.Length).CopyTo(buffer);
+        ArrayPool<byte>.Shared.Return(datagram.Buffer);
+        to = datagram.To;
+        length = datagram.Length;
+        return true;
+    }
+
+    public int TransmitQueueLength => _transmit.Count;
+
+    public bool TryPollEvent(out EngineEvent? engineEvent) => _events.TryDequeue(out engineEvent);
+
+    /// <summary>When the engine next needs <see cref="HandleTimeout"/>; null when nothing is scheduled.</summary>
+    public Instant? PollTimeout() => _timers.TryPeek(out _, out var at) ? new Instant(at.Ticks) : null;
+
+    // ---------------------------------------------------------------- inputs
+
+    public void HandleTimeout(Instant now)
+    {
+        Advance(now);
+        while (_timers.TryPeek(out var entry, out var at) && at.Ticks <= now.Ticks)
+        {
+            _timers.Dequeue();
+            switch (entry.Kind)
+            {
+                case TimerKind.RequestDeadline:
+                    OnRequestDeadline(entry.Id);
+                    break;
+                case TimerKind.ProbeDeadline:
+                    OnProbeDeadline(entry.Id);
+                    break;
+                case TimerKind.OperationDeadline:
+                    if (_operations.TryGetValue((long)entry.Id, out var op))
+                    {
+                        FinishOperation(op, timedOut: true);
+                    }
+
+                    break;
+                case TimerKind.Maintenance:
+                    RunMaintenance();
+                    ScheduleTimer(_now + _options.MaintenanceInterval, TimerKind.Maintenance, 0);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A datagram arrived from <paramref name="from"/>. Never throws for any content.</summary>
+    public void HandleDatagram(Instant now, PeerAddress from, ReadOnlySpan<byte> datagram)
+    {
+        Advance(now);
+        Stats.DatagramsReceived++;
+        Stats.BytesReceived += datagram.Length;
+        var reason = ProcessDatagram(from, datagram);
+        if (reason != DropReason.None)
+        {
+            Stats.CountDrop(reason);
+        }
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    public long StartBootstrap(Instant now, IReadOnlyList<(PeerAddress Address, NodeId? Id)> seeds)
+    {
+        Advance(now);
+        var op = NewOperation(OperationKind.Bootstrap, LocalId);
+        foreach (var (address, id) in seeds)
+        {
+            if (id is { } known)
+            {
+                op.Lookup.AddCandidate(known, address);
+            }
+            else
+            {
+                SendProbe(op, address);
+            }
+        }
+
+        AddRoutingCandidates(op);
+        Pump(op);
+        return op.Id;
+    }
+
+    public long StartPut(Instant now, DhtRecord record, long? cas, bool publishLocally = true)
+    {
+        Advance(now);
+        ArgumentNullException.ThrowIfNull(record);
+        var ttl = (uint)_options.RecordTtl.TotalSeconds;
+        var op = NewOperation(OperationKind.Put, record.Key, record, cas, ttl, reports: true);
+        op.LocalResult = publishLocally ? StoreLocal(record, cas, isLocal: true, ttl) : RecordRejection.None;
+        AddRoutingCandidates(op);
+        Pump(op);
+        return op.Id;
+    }
+
+    public long StartGet(Instant now, NodeId key, int quorum)
+    {
+        Advance(now);
+        var op = NewOperation(OperationKind.Get, key, quorum: Math.Max(1, quorum));
+        if (_storage.TryGet(key, _now, out var stored))
+        {
+            op.Best = stored.Record;
+            op.BestCount = 1;
+            op.Responses = 1;
+            if (!stored.Record.IsMutable || op.BestCount >= op.Quorum)
+            {
+                FinishOperation(op, timedOut: false);
+                return op.Id;
+            }
+        }
+
+        AddRoutingCandidates(op);
+        Pump(op);
+        return op.Id;
+    }
+
+    /// <summary>Abandons an operation; no event is emitted for it.</summary>
+    public bool Cancel(long operationId)
+    {
+        if (!_operations.Remove(operationId, out var op))
+        {
+            return false;
+        }
+
+        op.Finished = true;
+        return true;
+    }
+
+    public void Dispose() => _sessions.Clear();
+
+    // ---------------------------------------------------------------- helpers
+
+    private void Advance(Instant now)
+    {
+        if (now > _now)
+        {
+            _now = now;
+        }
+    }
+
+    private void ScheduleTimer(Instant at, TimerKind kind, ulong id) =>
+        _timers.Enqueue(new TimerEntry(kind, id), (at.Ticks, _timerSeq++));
+
+    private void Enqueue(PeerAddress to, byte[] buffer, int length)
+    {
+        if (_transmit.Count >= _options.MaxTransmitQueue)
+        {
+            Stats.TransmitQueueDrops++;
+            ArrayPool<byte>.Shared.Return(buffer);
+            return;
+        }
+
+        Stats.DatagramsSent++;
+        Stats.BytesSent += length;
+        _transmit.Enqueue(new OutgoingDatagram(to, buffer, length));
+    }
+
+    private void Emit(EngineEvent engineEvent) => _events.Enqueue(engineEvent);
+
+    private enum TimerKind : byte
+    {
+        RequestDeadline,
+        ProbeDeadline,
+        OperationDeadline,
+        Maintenance,
+    }
+
+    private readonly record struct TimerEntry(TimerKind Kind, ulong Id);
+
+    private readonly record struct OutgoingDatagram(PeerAddress To, byte[] Buffer, int Length);
+
+    private readonly record struct PendingProbe(PeerAddress Address, long OperationId);
+
+    private readonly record struct PeerToken(PeerAddress Address, UInt128 Token);
+}

@@ -1,0 +1,90 @@
+namespace Dht.Protocol;
+
+/// <summary>Every tunable and every bound of the engine, with defaults. The public <see cref="DhtNodeOptions"/> maps onto it.</summary>
+internal sealed class EngineOptions
+{
+    public int K { get; set; } = 20;
+
+    public int Alpha { get; set; } = 3;
+
+    public int MaxValueSize { get; set; } = 1000;
+
+    public TimeSpan RecordTtl { get; set; } = TimeSpan.FromHours(2);
+
+    public TimeSpan RepublishInterval { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan ReplicationInterval { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan InitialRequestTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MinRequestTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan TokenRotation { get; set; } = TimeSpan.FromMinutes(5);
+
+    public int MaxPendingRequests { get; set; } = 4096;
+
+    public int MaxSessions { get; set; } = 4096;
+
+    public int ReplayWindow { get; set; } = 32;
+
+    public int MaxConcurrentOperations { get; set; } = 512;
+
+    public int MaxTransmitQueue { get; set; } = 8192;
+
+    public int MaxLookupCandidates { get; set; } = 200;
+
+    public int MaxVerificationsInFlight { get; set; } = 64;
+
+    public int MaxMaintenanceOperations { get; set; } = 16;
+
+    /// <summary>New inbound sessions (X25519 agreements for unknown senders) allowed per second, as a token bucket of this depth.</summary>
+    public int NewSessionsPerSecond { get; set; } = 2000;
+
+    public int DefaultMutableQuorum { get; set; } = 2;
+
+    public Records.RecordStoreLimits StoreLimits { get; set; } = new();
+
+    public Routing.RoutingOptions Routing { get; set; } = new();
+
+    public void Validate()
+    {
+        Check(K is >= 1 and <= 64, nameof(K), K, "must be between 1 and 64");
+        Check(Alpha is >= 1 and <= 16, nameof(Alpha), Alpha, "must be between 1 and 16");
+        Check(MaxValueSize is >= 1 && MaxValueSize <= Wire.WireConstants.MaxValueSize, nameof(MaxValueSize), MaxValueSize,
+            $"must be between 1 and {Wire.WireConstants.MaxValueSize} (what one 1280-byte datagram can carry)");
+        Check(RecordTtl >= TimeSpan.FromSeconds(10) && RecordTtl <= TimeSpan.FromDays(7), nameof(RecordTtl), RecordTtl, "must be between 10 s and 7 days");
+        Check(RepublishInterval > TimeSpan.Zero && RepublishInterval < RecordTtl, nameof(RepublishInterval), RepublishInterval, "must be positive and shorter than RecordTtl");
+        Check(ReplicationInterval > TimeSpan.Zero, nameof(ReplicationInterval), ReplicationInterval, "must be positive");
+        Check(MaintenanceInterval > TimeSpan.Zero, nameof(MaintenanceInterval), MaintenanceInterval, "must be positive");
+        Check(MinRequestTimeout > TimeSpan.Zero && MinRequestTimeout <= MaxRequestTimeout, nameof(MinRequestTimeout), MinRequestTimeout, "must be positive and at most MaxRequestTimeout");
+        Check(InitialRequestTimeout >= MinRequestTimeout && InitialRequestTimeout <= MaxRequestTimeout, nameof(InitialRequestTimeout), InitialRequestTimeout, "must lie between MinRequestTimeout and MaxRequestTimeout");
+        Check(OperationTimeout > MaxRequestTimeout, nameof(OperationTimeout), OperationTimeout, "must be longer than MaxRequestTimeout");
+        Check(TokenRotation > TimeSpan.Zero, nameof(TokenRotation), TokenRotation, "must be positive");
+        Check(MaxPendingRequests >= 16, nameof(MaxPendingRequests), MaxPendingRequests, "must be at least 16");
+        Check(MaxSessions >= 16, nameof(MaxSessions), MaxSessions, "must be at least 16");
+        Check(ReplayWindow is >= 1 and <= 1024, nameof(ReplayWindow), ReplayWindow, "must be between 1 and 1024");
+        Check(MaxConcurrentOperations >= 1, nameof(MaxConcurrentOperations), MaxConcurrentOperations, "must be at least 1");
+        Check(MaxTransmitQueue >= 64, nameof(MaxTransmitQueue), MaxTransmitQueue, "must be at least 64");
+        Check(MaxLookupCandidates >= K, nameof(MaxLookupCandidates), MaxLookupCandidates, "must be at least K");
+        Check(MaxVerificationsInFlight >= 0, nameof(MaxVerificationsInFlight), MaxVerificationsInFlight, "must not be negative");
+        Check(MaxMaintenanceOperations >= 1, nameof(MaxMaintenanceOperations), MaxMaintenanceOperations, "must be at least 1");
+        Check(NewSessionsPerSecond >= 1, nameof(NewSessionsPerSecond), NewSessionsPerSecond, "must be at least 1");
+        Check(DefaultMutableQuorum is >= 1 and <= 64, nameof(DefaultMutableQuorum), DefaultMutableQuorum, "must be between 1 and 64");
+        StoreLimits.Validate();
+        Routing.Validate();
+    }
+
+    private static void Check(bool ok, string name, object value, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} {rule}; got {value}.");
+        }
+    }
+}

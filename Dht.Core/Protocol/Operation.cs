@@ -1,0 +1,58 @@
+using Dht.Lookup;
+
+namespace Dht.Protocol;
+
+/// <summary>State of one application or maintenance operation (bootstrap, refresh, put, get, replicate).</summary>
+internal sealed class Operation
+{
+    public required long Id { get; init; }
+
+    public required OperationKind Kind { get; init; }
+
+    public required Instant Deadline { get; init; }
+
+    public required IterativeLookup Lookup { get; init; }
+
+    /// <summary>Maintenance operations emit no event.</summary>
+    public bool IsMaintenance => Kind is OperationKind.Refresh or OperationKind.Replicate
+        || (Kind == OperationKind.Put && !ReportsToApplication);
+
+    public bool ReportsToApplication { get; init; } = true;
+
+    public bool FindValue => Kind == OperationKind.Get;
+
+    public bool Finished { get; set; }
+
+    public bool Storing { get; set; }
+
+    // PUT / replicate
+    public DhtRecord? Record { get; init; }
+
+    public bool HasCas { get; init; }
+
+    public long Cas { get; init; }
+
+    public uint TtlSeconds { get; init; }
+
+    public int StoresPending { get; set; }
+
+    public int Acknowledged { get; set; }
+
+    public int Attempted { get; set; }
+
+    public SortedDictionary<RecordRejection, int> Rejections { get; } = [];
+
+    public RecordRejection LocalResult { get; set; }
+
+    // GET
+    public int Quorum { get; init; } = 1;
+
+    public DhtRecord? Best { get; set; }
+
+    public int BestCount { get; set; }
+
+    public int Responses { get; set; }
+
+    // Bootstrap: probes still unanswered.
+    public int ProbesPending { get; set; }
+}

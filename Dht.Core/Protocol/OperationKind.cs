@@ -1,0 +1,10 @@
+namespace Dht.Protocol;
+
+internal enum OperationKind : byte
+{
+    Bootstrap,
+    Refresh,
+    Put,
+    Get,
+    Replicate,
+}
