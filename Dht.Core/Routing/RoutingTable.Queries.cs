@@ -1,0 +1,159 @@
+using System.Runtime.InteropServices;
+using Dht.Protocol;
+
+namespace Dht.Routing;
+
+/// <content>Lookups, bucket refresh and enumeration.</content>
+internal sealed partial class RoutingTable
+{
+    /// <summary>
+    /// Clears <paramref name="result"/> and fills it with up to <paramref name="count"/> contacts closest to
+    /// <paramref name="target"/> by XOR distance, closest first. With <paramref name="excludeStale"/>, contacts whose
+    /// last request failed are left out (use it when answering FIND_NODE); otherwise they are included in distance order.
+    /// </summary>
+    /// <remarks>
+    /// Each bucket covers one contiguous range of distances to the target, so the buckets are visited in distance
+    /// order and only the visited buckets (at most K contacts each) are sorted.
+    /// </remarks>
+    /// <returns>The number of contacts written.</returns>
+    public int FindClosest(NodeId target, int count, List<Contact> result, bool excludeStale = false)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        result.Clear();
+        if (count <= 0)
+        {
+            return 0;
+        }
+
+        // Let c be the common-prefix length of the target with the local id and d = local XOR target.
+        // Bucket c is closest. A bucket i > c agrees with the target up to bit c, then its bits c+1..i-1 follow d
+        // and bit i is the inverse of d's: it precedes all buckets j > i when d[i] = 1 and follows them when d[i] = 0.
+        // Buckets i < c come last, nearest first (c-1 down to 0).
+        var c = BucketIndexOf(target);
+        var d = LocalId.Xor(target);
+        var comparer = new ContactDistanceComparer(target);
+        var done = c < _buckets.Length && AppendBucket(c, count, result, excludeStale, comparer);
+        for (var i = c + 1; !done && i < _buckets.Length; i++)
+        {
+            done = d.GetBit(i) == 1 && AppendBucket(i, count, result, excludeStale, comparer);
+        }
+
+        for (var i = _buckets.Length - 1; !done && i > c; i--)
+        {
+            done = d.GetBit(i) == 0 && AppendBucket(i, count, result, excludeStale, comparer);
+        }
+
+        for (var i = Math.Min(c, _buckets.Length) - 1; !done && i >= 0; i--)
+        {
+            done = AppendBucket(i, count, result, excludeStale, comparer);
+        }
+
+        return result.Count;
+    }
+
+    /// <summary>Records a lookup for <paramref name="target"/>: its bucket needs no refresh for a while.</summary>
+    public void MarkBucketUsed(NodeId target, Instant now)
+    {
+        var index = BucketIndexOf(target);
+        var bucket = index < _buckets.Length ? _buckets[index] : null;
+        if (bucket is not null)
+        {
+            bucket.LastUsed = Instant.Max(bucket.LastUsed, now);
+        }
+    }
+
+    /// <summary>
+    /// Clears <paramref name="targets"/> and adds one random id inside each non-empty bucket with no lookup for
+    /// <see cref="RoutingOptions.BucketRefreshInterval"/>, in bucket order. Those buckets count as used at
+    /// <paramref name="now"/>: the engine is expected to start a lookup for every target returned.
+    /// </summary>
+    /// <returns>The number of targets.</returns>
+    public int CollectBucketsNeedingRefresh(Instant now, Xoshiro256 rng, List<NodeId> targets)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentNullException.ThrowIfNull(targets);
+        targets.Clear();
+        for (var i = 0; i < _buckets.Length; i++)
+        {
+            var bucket = _buckets[i];
+            if (bucket is { Count: > 0 } && now - bucket.LastUsed >= _options.BucketRefreshInterval)
+            {
+                targets.Add(RandomIdInBucket(i, rng));
+                bucket.LastUsed = now;
+            }
+        }
+
+        return targets.Count;
+    }
+
+    /// <summary>A random id in bucket <paramref name="index"/>: the local id's first index bits, then the inverse of bit index, then random bits.</summary>
+    public NodeId RandomIdInBucket(int index, Xoshiro256 rng)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, MaxBuckets);
+        ArgumentNullException.ThrowIfNull(rng);
+        Span<byte> prefix = stackalloc byte[NodeId.Size];
+        Span<byte> random = stackalloc byte[NodeId.Size];
+        LocalId.FlipBit(index).WriteTo(prefix);
+        rng.NextBytes(random);
+        for (var b = 0; b < NodeId.Size; b++)
+        {
+            var keep = Math.Clamp(index + 1 - (b * 8), 0, 8);
+            var mask = (byte)(0xFF00 >> keep);
+            random[b] = (byte)((prefix[b] & mask) | (random[b] & ~mask));
+        }
+
+        return new NodeId(random);
+    }
+
+    /// <summary>All contacts in the buckets, by bucket index then least recently seen first.</summary>
+    public IEnumerable<Contact> AllContacts()
+    {
+        foreach (var bucket in _buckets)
+        {
+            for (var i = 0; i < (bucket?.Count ?? 0); i++)
+            {
+                yield return bucket![i];
+            }
+        }
+    }
+
+    /// <summary>All replacement-cache entries, by bucket index then oldest first.</summary>
+    public IEnumerable<Contact> AllReplacements()
+    {
+        foreach (var bucket in _buckets)
+        {
+            for (var i = 0; i < (bucket?.ReplacementCount ?? 0); i++)
+            {
+                yield return bucket!.Replacements[i];
+            }
+        }
+    }
+
+    private bool AppendBucket(int index, int count, List<Contact> result, bool excludeStale, ContactDistanceComparer comparer)
+    {
+        var bucket = _buckets[index];
+        if (bucket is null || bucket.Count == 0)
+        {
+            return false;
+        }
+
+        var start = result.Count;
+        foreach (var contact in bucket.Contacts)
+        {
+            if (!excludeStale || !contact.IsStale)
+            {
+                result.Add(contact);
+            }
+        }
+
+        CollectionsMarshal.AsSpan(result)[start..].Sort(comparer);
+        if (result.Count >= count)
+        {
+            result.RemoveRange(count, result.Count - count);
+            return true;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,171 @@
+using Dht.Protocol;
+using Dht.Routing;
+using static Dht.Tests.Routing.RoutingFixtures;
+
+namespace Dht.Tests.Routing;
+
+[TestClass]
+public sealed class RoutingTableLookupTests
+{
+    [TestMethod]
+    [DataRow(1UL)]
+    [DataRow(42UL)]
+    [DataRow(0xDEADBEEFUL)]
+    [DataRow(20240601UL)]
+    public void FindClosest_RandomTable_MatchesBruteForceSort(ulong seed)
+    {
+        var rng = new Xoshiro256(seed);
+        var local = rng.NextNodeId();
+        var options = new RoutingOptions { K = 64, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0 };
+        var table = new RoutingTable(local, options);
+        for (var i = 0; i < 3000; i++)
+        {
+            // Half uniform, half near the local id, so many buckets are populated.
+            var id = i % 2 == 0 ? rng.NextNodeId() : table.RandomIdInBucket(rng.NextInt32(24), rng);
+            table.OnVerifiedReply(id, V4(i), At(i), null);
+        }
+
+        var all = table.AllContacts().ToList();
+        Assert.IsGreaterThan(500, all.Count, $"seed {seed}");
+        var targets = new List<NodeId> { local, all[0].Id, all[^1].Id, local.FlipBit(255), local.FlipBit(0) };
+        for (var i = 0; i < 60; i++)
+        {
+            targets.Add(i % 2 == 0 ? rng.NextNodeId() : table.RandomIdInBucket(rng.NextInt32(30), rng));
+        }
+
+        var result = new List<Contact>();
+        foreach (var target in targets)
+        {
+            foreach (var count in new[] { 1, 8, 20, 100, all.Count + 5 })
+            {
+                var expected = all.OrderBy(c => c.Id.Xor(target)).Take(count).Select(c => c.Id).ToList();
+                var written = table.FindClosest(target, count, result);
+                Assert.AreEqual(expected.Count, written, $"seed {seed}, target {target}, count {count}");
+                CollectionAssert.AreEqual(expected, result.Select(c => c.Id).ToList(), $"seed {seed}, target {target}, count {count}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void FindClosest_ExcludeStale_SkipsFailedContacts()
+    {
+        var table = SmallTable();
+        Fill(table, 3, 4);
+        table.OnRequestFailed(IdInBucket(3, 1), At(10));
+        var result = new List<Contact>();
+
+        table.FindClosest(IdInBucket(3, 1), 4, result, excludeStale: true);
+        var withStale = table.FindClosest(IdInBucket(3, 1), 4, [], excludeStale: false);
+
+        CollectionAssert.AreEqual(new[] { IdInBucket(3, 3), IdInBucket(3, 2), IdInBucket(3, 4) }, result.Select(c => c.Id).ToList());
+        Assert.AreEqual(4, withStale);
+    }
+
+    [TestMethod]
+    public void FindClosest_EmptyTableOrZeroCount_ReturnsNothing()
+    {
+        var table = SmallTable();
+        var result = new List<Contact>();
+
+        Assert.AreEqual(0, table.FindClosest(IdInBucket(3, 1), 8, result));
+        Fill(table, 3, 2);
+        Assert.AreEqual(0, table.FindClosest(IdInBucket(3, 1), 0, result));
+        Assert.IsEmpty(result);
+    }
+
+    [TestMethod]
+    public void RandomIdInBucket_EveryIndex_SharesExactlyThatPrefix()
+    {
+        var table = SmallTable();
+        var rng = new Xoshiro256(7);
+
+        for (var index = 0; index < RoutingTable.MaxBuckets; index++)
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var id = table.RandomIdInBucket(index, rng);
+                Assert.AreEqual(index, Local.CommonPrefixLength(id), $"index {index}, id {id}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void RandomIdInBucket_LowIndex_RandomizesSuffix()
+    {
+        var table = SmallTable();
+        var rng = new Xoshiro256(11);
+
+        var ids = Enumerable.Range(0, 16).Select(_ => table.RandomIdInBucket(10, rng)).Distinct().Count();
+
+        Assert.AreEqual(16, ids);
+    }
+
+    [TestMethod]
+    [DataRow(3UL)]
+    [DataRow(99UL)]
+    public void CollectBucketsNeedingRefresh_IdleBuckets_TargetsLandInTheirBuckets(ulong seed)
+    {
+        var table = SmallTable();
+        var rng = new Xoshiro256(seed);
+        table.OnVerifiedReply(IdInBucket(0, 1), V4(1), At(0), null);
+        table.OnVerifiedReply(IdInBucket(2, 1), V4(2), At(0), null);
+        table.OnVerifiedReply(IdInBucket(7, 1), V4(3), At(0), null);
+        table.Remove(IdInBucket(2, 1));
+        var interval = table.Options.BucketRefreshInterval;
+        var targets = new List<NodeId>();
+
+        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Zero + interval - TimeSpan.FromTicks(1), rng, targets));
+        table.MarkBucketUsed(IdInBucket(7, 99), At(60));
+        var n = table.CollectBucketsNeedingRefresh(Instant.Zero + interval, rng, targets);
+
+        Assert.AreEqual(1, n, $"seed {seed}");
+        Assert.AreEqual(0, Local.CommonPrefixLength(targets[0]), $"seed {seed}");
+        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Zero + interval, rng, targets));
+
+        var later = At(60) + interval;
+        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(later, rng, targets));
+        Assert.AreEqual(7, Local.CommonPrefixLength(targets[0]), $"seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(nameof(RoutingOptions.K), 0)]
+    [DataRow(nameof(RoutingOptions.K), 257)]
+    [DataRow(nameof(RoutingOptions.ReplacementCacheSize), -1)]
+    [DataRow(nameof(RoutingOptions.MaxFailuresBeforeEviction), 0)]
+    [DataRow(nameof(RoutingOptions.MaxContactsPerSubnetPerBucket), -1)]
+    [DataRow(nameof(RoutingOptions.MaxContactsPerSubnetInTable), -1)]
+    [DataRow(nameof(RoutingOptions.BucketRefreshInterval), 0)]
+    [DataRow(nameof(RoutingOptions.PingOldestAfter), -1)]
+    public void Validate_BadValue_ThrowsNamingOption(string option, int value)
+    {
+        var options = new RoutingOptions();
+        typeof(RoutingOptions).GetProperty(option)!.SetValue(
+            options,
+            option is nameof(RoutingOptions.BucketRefreshInterval) or nameof(RoutingOptions.PingOldestAfter)
+                ? TimeSpan.FromSeconds(value)
+                : value);
+
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(options.Validate);
+
+        Assert.AreEqual(option, error.ParamName);
+        Assert.Contains(option, error.Message);
+    }
+
+    [TestMethod]
+    public void Validate_Defaults_DoesNotThrow()
+    {
+        var options = new RoutingOptions();
+
+        options.Validate();
+
+        Assert.AreEqual(20, options.K);
+        Assert.AreEqual(10, options.ReplacementCacheSize);
+    }
+
+    [TestMethod]
+    public void Constructor_InvalidOptionsOrZeroLocalId_Throws()
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new RoutingTable(Local, new RoutingOptions { K = 0 }));
+        Assert.ThrowsExactly<ArgumentException>(() => new RoutingTable(default, new RoutingOptions()));
+    }
+}
