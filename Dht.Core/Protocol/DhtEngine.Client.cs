@@ -81,9 +81,12 @@ internal sealed partial class DhtEngine
         var rtt = _now - pending.SentAt;
         _globalRtt.AddSample(rtt);
         var admit = _routing.OnVerifiedReply(sender, from, _now, rtt);
-        if (admit.ContactToPing is { } oldest)
+        if (admit.PingCandidate is { } oldest && _evictionChecks.Count < _options.MaxVerificationsInFlight && _evictionChecks.Add(oldest.Id))
         {
-            SendRequest(oldest.Id, oldest.Address, new Message { Type = MessageType.Ping }, RequestPurpose.EvictionCheck, null);
+            if (!SendRequest(oldest.Id, oldest.Address, new Message { Type = MessageType.Ping }, RequestPurpose.EvictionCheck, null))
+            {
+                _evictionChecks.Remove(oldest.Id);
+            }
         }
 
         if (response.Type == MessageType.Error && response.Error == ErrorCode.AddressUnvalidated && !pending.Request.HasToken)
@@ -165,6 +168,7 @@ internal sealed partial class DhtEngine
                 _verificationsInFlight--;
                 return;
             case RequestPurpose.EvictionCheck:
+                _evictionChecks.Remove(pending.Peer);
                 return;
             case RequestPurpose.Lookup:
                 if (pending.Operation is { Finished: false } op)

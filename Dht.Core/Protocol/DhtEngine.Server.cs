@@ -102,7 +102,7 @@ internal sealed partial class DhtEngine
     private List<Message> BuildNodes(NodeId target, NodeId requester)
     {
         _scratchContacts.Clear();
-        _routing.FindClosest(target, _options.K + 1, _scratchContacts);
+        _routing.FindClosest(target, _options.K + 1, _scratchContacts, excludeStale: true);
         var contacts = new List<WireContact>(_options.K);
         foreach (var c in _scratchContacts)
         {

@@ -36,6 +36,7 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly Queue<OutgoingDatagram> _transmit = new();
     private readonly Queue<EngineEvent> _events = new();
     private readonly List<Contact> _scratchContacts = [];
+    private readonly HashSet<NodeId> _evictionChecks = [];
     private RttEstimator _globalRtt;
     private long _timerSeq;
     private long _nextOperationId = 1;

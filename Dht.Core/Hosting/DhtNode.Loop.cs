@@ -1,0 +1,142 @@
+using System.Buffers;
+using Dht.Protocol;
+
+namespace Dht;
+
+public sealed partial class DhtNode
+{
+    private enum LoopItemKind : byte
+    {
+        Datagram,
+        Command,
+        Tick,
+    }
+
+    private readonly record struct LoopItem(LoopItemKind Kind, PeerAddress From = default, byte[]? Buffer = null, int Length = 0, Action<DhtEngine, Instant>? Command = null);
+
+    private Instant Now() => new(_time.GetElapsedTime(_startTimestamp).Ticks);
+
+    private void Post(LoopItem item)
+    {
+        if (!_inbox.Writer.TryWrite(item) && item.Buffer is { } buffer)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void PostCommand(Action<DhtEngine, Instant> command)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!_inbox.Writer.TryWrite(new LoopItem(LoopItemKind.Command, Command: command)))
+        {
+            throw new ObjectDisposedException(nameof(DhtNode));
+        }
+    }
+
+    /// <summary>Starts an engine operation on the loop and waits for its completion event.</summary>
+    private async Task<EngineEvent> RunOperationAsync(Func<DhtEngine, Instant, long> start, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var tcs = new TaskCompletionSource<EngineEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long operationId = 0;
+        PostCommand((engine, now) =>
+        {
+            operationId = start(engine, now);
+            _waiters[operationId] = tcs;
+        });
+
+        await using var registration = cancellationToken.Register(() =>
+        {
+            if (tcs.TrySetCanceled(cancellationToken) && Volatile.Read(ref _disposed) == 0)
+            {
+                _inbox.Writer.TryWrite(new LoopItem(LoopItemKind.Command, Command: (engine, _) =>
+                {
+                    if (_waiters.Remove(operationId))
+                    {
+                        engine.Cancel(operationId);
+                    }
+                }));
+            }
+        }).ConfigureAwait(false);
+
+        var result = await tcs.Task.ConfigureAwait(false);
+        return result is OperationFailed failed ? throw new DhtException(failed.Reason) : result;
+    }
+
+    private async Task RunLoopAsync()
+    {
+        var reader = _inbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var item))
+                {
+                    Process(item);
+                    Drain();
+                }
+            }
+        }
+        finally
+        {
+            while (reader.TryRead(out var item))
+            {
+                if (item.Buffer is { } buffer)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+
+            foreach (var waiter in _waiters.Values)
+            {
+                waiter.TrySetException(new ObjectDisposedException(nameof(DhtNode), "The node was stopped before the operation completed."));
+            }
+
+            _waiters.Clear();
+        }
+    }
+
+    private void Process(LoopItem item)
+    {
+        var now = Now();
+        switch (item.Kind)
+        {
+            case LoopItemKind.Datagram:
+                Interlocked.Decrement(ref _queuedDatagrams);
+                _engine.HandleDatagram(now, item.From, item.Buffer.AsSpan(0, item.Length));
+                ArrayPool<byte>.Shared.Return(item.Buffer!);
+                break;
+            case LoopItemKind.Command:
+                item.Command!(_engine, now);
+                break;
+            case LoopItemKind.Tick:
+                _armedFor = null;
+                _engine.HandleTimeout(now);
+                break;
+        }
+    }
+
+    /// <summary>Drains the engine's outputs in the documented order: transmits, events, then the next timeout.</summary>
+    private void Drain()
+    {
+        while (_engine.TryPollTransmit(_sendBuffer, out var to, out var length))
+        {
+            _transport.Send(to, _sendBuffer.AsSpan(0, length));
+        }
+
+        while (_engine.TryPollEvent(out var engineEvent))
+        {
+            if (_waiters.Remove(engineEvent!.OperationId, out var waiter))
+            {
+                waiter.TrySetResult(engineEvent);
+            }
+        }
+
+        if (_engine.PollTimeout() is { } next && next != _armedFor)
+        {
+            _armedFor = next;
+            var due = next - Now();
+            _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+    }
+}

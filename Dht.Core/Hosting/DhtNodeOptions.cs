@@ -1,0 +1,64 @@
+using System.Net;
+
+namespace Dht;
+
+/// <summary>Settings of a <see cref="DhtNode"/>. Every bound has a default; <see cref="DhtNode.StartAsync"/> validates them.</summary>
+public sealed class DhtNodeOptions
+{
+    /// <summary>UDP port to bind; 0 (the default) lets the operating system choose.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Address to bind. The default, <see cref="IPAddress.IPv6Any"/>, is dual-stack (IPv4 and IPv6); it falls back to IPv4 where IPv6 is unavailable.</summary>
+    public IPAddress BindAddress { get; set; } = IPAddress.IPv6Any;
+
+    /// <summary>Bucket size and replication factor k (default 20, at most 64).</summary>
+    public int K { get; set; } = 20;
+
+    /// <summary>Lookup requests in flight at once (default 3).</summary>
+    public int Alpha { get; set; } = 3;
+
+    /// <summary>Largest value accepted, in bytes (default 1000; at most what one 1280-byte datagram carries, 1007).</summary>
+    public int MaxValueSize { get; set; } = 1000;
+
+    /// <summary>How long storers keep a record (default 2 hours, as BEP 44).</summary>
+    public TimeSpan RecordTtl { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How often the publisher stores its records again (default 1 hour; must be shorter than <see cref="RecordTtl"/>).</summary>
+    public TimeSpan RepublishInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often a storer passes its records on to the nodes now closest to them (default 1 hour).</summary>
+    public TimeSpan ReplicationInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Timeout of a request to a peer with no measured round trip (default 1 s); later requests adapt to each peer's RTT.</summary>
+    public TimeSpan InitialRequestTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest time one put, get or bootstrap may take before it completes with what it has (default 60 s).</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Valid answers with the same highest sequence number a signed GET waits for (default 2).</summary>
+    public int SignedGetQuorum { get; set; } = 2;
+
+    /// <summary>Largest number of records this node stores for others and itself (default 65,536).</summary>
+    public int MaxRecords { get; set; } = 65_536;
+
+    /// <summary>Largest total size of stored records in bytes (default 64 MiB).</summary>
+    public long MaxStoreBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Largest number of records one remote node may have stored here (default 256).</summary>
+    public int MaxRecordsPerSource { get; set; } = 256;
+
+    /// <summary>Largest number of puts, gets and bootstraps in progress at once (default 512).</summary>
+    public int MaxConcurrentOperations { get; set; } = 512;
+
+    /// <summary>Limit on contacts from one IPv4 /24 or IPv6 /64 per bucket (default 2; 0 = unlimited; loopback is exempt).</summary>
+    public int MaxContactsPerSubnetPerBucket { get; set; } = 2;
+
+    /// <summary>Limit on contacts from one IPv4 /24 or IPv6 /64 in the whole table (default 10; 0 = unlimited; loopback is exempt).</summary>
+    public int MaxContactsPerSubnetInTable { get; set; } = 10;
+
+    /// <summary>Received datagrams waiting for the node's loop; more are dropped and counted (default 4096).</summary>
+    public int ReceiveQueueCapacity { get; set; } = 4096;
+
+    /// <summary>Where records are kept; null (the default) uses an <see cref="InMemoryRecordStore"/>.</summary>
+    public IRecordStore? RecordStore { get; set; }
+}
