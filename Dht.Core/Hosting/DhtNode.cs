@@ -109,16 +109,6 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
         return ((BootstrapCompleted)result).RoutingTableSize;
     }
 
-    /// <summary>Joins the network through nodes known by endpoint only (their ids are learned on first contact).</summary>
-    /// <param name="endPoints">UDP endpoints of nodes to contact first.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The number of verified contacts in the routing table afterwards.</returns>
-    public ValueTask<int> BootstrapAsync(IEnumerable<IPEndPoint> endPoints, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(endPoints);
-        return BootstrapAsync(endPoints.Select(e => new DhtPeer(e ?? throw new ArgumentException("The endpoint list contains null.", nameof(endPoints)))).ToList(), cancellationToken);
-    }
-
     /// <summary>Stores an immutable value on the k nodes closest to its key, SHA-256(value).</summary>
     /// <param name="value">The value (1 byte to <see cref="DhtNodeOptions.MaxValueSize"/>).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -198,7 +188,12 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
         var tcs = new TaskCompletionSource<DhtNodeInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
         PostCommand((e, _) =>
         {
-            var drops = new SortedDictionary<string, long>(e.Stats.DropsByReason(), StringComparer.Ordinal);
+            var drops = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (name, count) in e.Stats.DropsByReason())
+            {
+                drops[name] = count;
+            }
+
             var queueDrops = Interlocked.Read(ref _receiveQueueDrops);
             if (queueDrops > 0)
             {

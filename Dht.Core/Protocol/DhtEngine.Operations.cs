@@ -177,7 +177,7 @@ internal sealed partial class DhtEngine
             }
             else
             {
-                var reason = Enum.IsDefined((RecordRejection)response.ResultCode) ? (RecordRejection)response.ResultCode : RecordRejection.InvalidRecord;
+                var reason = Enum.IsDefined((RecordRejection)response.ResultCode) ? (RecordRejection)response.ResultCode : RecordRejection.BadSignature;
                 op.Rejections[reason] = op.Rejections.GetValueOrDefault(reason) + 1;
             }
         }

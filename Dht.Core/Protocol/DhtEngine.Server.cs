@@ -1,5 +1,4 @@
 using Dht.Records;
-using Dht.Security;
 using Dht.Wire;
 
 namespace Dht.Protocol;

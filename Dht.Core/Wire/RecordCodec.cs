@@ -86,7 +86,7 @@ internal static class RecordCodec
             return DropReason.InvalidField;
         }
 
-        record = DhtRecord.FromParts(publicKey.ToArray(), salt.ToArray(), seq, mutableValue.ToArray(), signature.ToArray());
+        record = DhtRecord.FromParts(true, mutableValue.ToArray(), publicKey.ToArray(), salt.ToArray(), seq, signature.ToArray());
         return DropReason.None;
     }
 }

@@ -52,7 +52,7 @@ internal ref struct WireWriter
         _position += NodeId.Size;
     }
 
-    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    public void WriteBytes(scoped ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(_buffer[_position..]);
         _position += bytes.Length;
