@@ -26,8 +26,10 @@ internal sealed partial class DhtEngine
             request.Token = known.Token;
         }
 
-        // Without a token our address is unvalidated there: pad so the full answer fits the responder's 3x bound.
-        SendSealed(session, address, request, request.HasToken ? 0 : MinUnvalidatedRequestSize);
+        // Without a token our address is unvalidated there: pad lookups so the full answer fits the responder's 3x bound.
+        // PING needs no padding (PONG is smaller than 3x PING) and STORE is sent only with a token.
+        var pad = !request.HasToken && request.Type is MessageType.FindNode or MessageType.FindValue;
+        SendSealed(session, address, request, pad ? MinUnvalidatedRequestSize : 0);
         var deadline = _now + RequestTimeout(peer);
         _pending[request.RequestId] = new PendingRequest
         {
@@ -166,6 +168,7 @@ internal sealed partial class DhtEngine
         {
             case RequestPurpose.Verify:
                 _verificationsInFlight--;
+                _pendingVerifications.Remove(pending.Peer);
                 return;
             case RequestPurpose.EvictionCheck:
                 _evictionChecks.Remove(pending.Peer);

@@ -36,12 +36,20 @@ internal sealed partial class DhtEngine
             SendSealed(session, from, r);
         }
 
-        // Unsolicited traffic never changes the main buckets; a node whose address is proven by a token is pinged and
-        // enters the table only if it answers.
-        if (tokenValid && _verificationsInFlight < _options.MaxVerificationsInFlight && _routing.ShouldVerify(sender))
+        // Unsolicited traffic never changes the main buckets: an unknown requester is pinged and enters the table only if
+        // it answers. From an unvalidated address the ping counts against the same 3x budget as the response.
+        if (_verificationsInFlight < _options.MaxVerificationsInFlight
+            && (validated || total + PingDatagramSize <= budget)
+            && !_pendingVerifications.Contains(sender)
+            && _routing.ShouldVerify(sender))
         {
+            _pendingVerifications.Add(sender);
             _verificationsInFlight++;
-            SendRequest(sender, from, new Message { Type = MessageType.Ping }, RequestPurpose.Verify, null);
+            if (!SendRequest(sender, from, new Message { Type = MessageType.Ping }, RequestPurpose.Verify, null))
+            {
+                _verificationsInFlight--;
+                _pendingVerifications.Remove(sender);
+            }
         }
 
         return DropReason.None;

@@ -19,6 +19,9 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>Requests without an address token are padded to this size so any answer fits the 3x amplification bound.</summary>
     public const int MinUnvalidatedRequestSize = (WireConstants.MaxDatagramSize + 2) / 3;
 
+    /// <summary>Size of an unpadded PING without token: sealing overhead + type, request id, token flag.</summary>
+    private const int PingDatagramSize = WireConstants.SealedOverhead + 1 + 8 + 1;
+
     private readonly EngineOptions _options;
     private readonly ICryptoSuite _crypto;
     private readonly Xoshiro256 _rng;
@@ -37,6 +40,7 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly Queue<EngineEvent> _events = new();
     private readonly List<Contact> _scratchContacts = [];
     private readonly HashSet<NodeId> _evictionChecks = [];
+    private readonly HashSet<NodeId> _pendingVerifications = [];
     private RttEstimator _globalRtt;
     private long _timerSeq;
     private long _nextOperationId = 1;

@@ -1,0 +1,67 @@
+using Dht.Protocol;
+using Dht.Tests.Support;
+
+namespace Dht.Tests.Protocol;
+
+[TestClass]
+public sealed class EngineNetworkTests
+{
+    private static VirtualNetwork BuildNetwork(ulong seed, int count, out List<VirtualNode> nodes)
+    {
+        var net = new VirtualNetwork(seed);
+        nodes = [];
+        for (var i = 0; i < count; i++)
+        {
+            nodes.Add(net.AddNode());
+        }
+
+        var seedNode = nodes[0];
+        foreach (var node in nodes.Skip(1))
+        {
+            var op = node.Engine.StartBootstrap(net.Now, [(seedNode.Address, (NodeId?)null)]);
+            Assert.IsTrue(net.RunUntil(() => node.Completed<BootstrapCompleted>(op) is not null, TimeSpan.FromSeconds(120)), $"bootstrap timed out, seed {seed}");
+        }
+
+        // Let verification pings and refreshes settle.
+        net.RunFor(TimeSpan.FromSeconds(5));
+        return net;
+    }
+
+    [TestMethod]
+    [DataRow(1UL)]
+    [DataRow(2UL)]
+    public void Bootstrap_ThroughOneSeed_EveryNodeLearnsContacts(ulong seed)
+    {
+        using var net = BuildNetwork(seed, 30, out var nodes);
+        foreach (var node in nodes)
+        {
+            Assert.IsGreaterThanOrEqualTo(5, node.Engine.RoutingTableSize, $"node {node.Id} has {node.Engine.RoutingTableSize} contacts; seed {seed}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(3UL)]
+    public void PutGet_Immutable_ReadBackFromOtherNode(ulong seed)
+    {
+        using var net = BuildNetwork(seed, 30, out var nodes);
+        var rng = new Xoshiro256(seed);
+        for (var i = 0; i < 10; i++)
+        {
+            var value = new byte[1 + rng.NextInt32(900)];
+            rng.NextBytes(value);
+            var writer = nodes[rng.NextInt32(nodes.Count)];
+            var record = DhtRecord.CreateImmutable(value);
+            var put = writer.Engine.StartPut(net.Now, record, null);
+            Assert.IsTrue(net.RunUntil(() => writer.Completed<PutCompleted>(put) is not null, TimeSpan.FromSeconds(60)), $"put timed out; seed {seed}");
+            var putResult = writer.Completed<PutCompleted>(put)!.Result;
+            Assert.IsGreaterThanOrEqualTo(10, putResult.Acknowledged, $"{putResult}; seed {seed}");
+
+            var reader = nodes[rng.NextInt32(nodes.Count)];
+            var get = reader.Engine.StartGet(net.Now, record.Key, 1);
+            Assert.IsTrue(net.RunUntil(() => reader.Completed<GetCompleted>(get) is not null, TimeSpan.FromSeconds(60)), $"get timed out; seed {seed}");
+            var got = reader.Completed<GetCompleted>(get)!.Record;
+            Assert.IsNotNull(got, $"value {i} not found; seed {seed}");
+            CollectionAssert.AreEqual(value, got.Value.ToArray(), $"seed {seed}");
+        }
+    }
+}
