@@ -196,7 +196,10 @@ internal sealed partial class DhtEngine : IDisposable
     {
         Advance(now);
         var op = NewOperation(OperationKind.Get, key, quorum: Math.Max(1, quorum));
-        if (_storage.TryGet(key, _now, out var stored))
+        // Even our own store is checked: a record is validated before anything counts it.
+        if (_storage.TryGet(key, _now, out var stored)
+            && stored.Record.Key == key
+            && RecordValidator.Validate(stored.Record, key, _options.MaxValueSize, _crypto) == RecordRejection.None)
         {
             op.Best = stored.Record;
             op.BestCount = 1;
