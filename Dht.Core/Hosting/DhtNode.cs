@@ -284,6 +284,11 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
             throw new ArgumentOutOfRangeException(nameof(options), options.ReceiveQueueCapacity, $"ReceiveQueueCapacity must be at least 16; got {options.ReceiveQueueCapacity}.");
         }
 
+        if (options.SignedGetQuorum is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SignedGetQuorum, $"SignedGetQuorum must be between 1 and 64; got {options.SignedGetQuorum}.");
+        }
+
         ToEngineOptions(options).Validate();
     }
 
