@@ -201,7 +201,7 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
             }
 
             tcs.TrySetResult(new DhtNodeInfo(Id, LocalEndPoints, e.RoutingTableSize, e.StoredRecords, e.Stats.DatagramsReceived,
-                e.Stats.DatagramsSent, e.Stats.DroppedTotal + queueDrops, drops));
+                e.Stats.DatagramsSent, e.Stats.DroppedTotal + queueDrops, drops, e.Stats.RecordsRejected));
         });
         using var registration = cancellationToken.Register(() => tcs.TrySetCanceled(cancellationToken));
         return await tcs.Task.ConfigureAwait(false);
@@ -303,7 +303,6 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
         InitialRequestTimeout = o.InitialRequestTimeout,
         OperationTimeout = o.OperationTimeout,
         MaxConcurrentOperations = o.MaxConcurrentOperations,
-        DefaultMutableQuorum = o.SignedGetQuorum,
         StoreLimits = new RecordStoreLimits { MaxRecords = o.MaxRecords, MaxTotalBytes = o.MaxStoreBytes, MaxRecordsPerSource = o.MaxRecordsPerSource },
         Routing = new Routing.RoutingOptions
         {

@@ -6,7 +6,7 @@ namespace Dht;
 public sealed class DhtNodeInfo
 {
     internal DhtNodeInfo(NodeId id, IReadOnlyList<IPEndPoint> endPoints, int routingTableSize, int storedRecords, long datagramsReceived,
-        long datagramsSent, long datagramsDropped, IReadOnlyDictionary<string, long> dropsByReason)
+        long datagramsSent, long datagramsDropped, IReadOnlyDictionary<string, long> dropsByReason, long recordsRejected)
     {
         Id = id;
         EndPoints = endPoints;
@@ -16,6 +16,7 @@ public sealed class DhtNodeInfo
         DatagramsSent = datagramsSent;
         DatagramsDropped = datagramsDropped;
         DropsByReason = dropsByReason;
+        RecordsRejected = recordsRejected;
     }
 
     /// <summary>The node id (its Ed25519 public key).</summary>
@@ -41,4 +42,7 @@ public sealed class DhtNodeInfo
 
     /// <summary>Dropped datagrams by reason name (for example "DecryptFailed", "Truncated").</summary>
     public IReadOnlyDictionary<string, long> DropsByReason { get; }
+
+    /// <summary>Records other nodes offered that failed validation (forged, not matching their key, bad signature); never returned.</summary>
+    public long RecordsRejected { get; }
 }

@@ -107,7 +107,7 @@ internal sealed partial class DhtEngine
         if (record.Key != op.Lookup.Target
             || RecordValidator.Validate(record, op.Lookup.Target, _options.MaxValueSize, _crypto) != RecordRejection.None)
         {
-            Stats.CountDrop(DropReason.InvalidRecord);
+            Stats.RecordsRejected++;
             return;
         }
 
@@ -177,7 +177,7 @@ internal sealed partial class DhtEngine
             }
             else
             {
-                var reason = Enum.IsDefined((RecordRejection)response.ResultCode) ? (RecordRejection)response.ResultCode : RecordRejection.BadSignature;
+                var reason = (RecordRejection)response.ResultCode;
                 op.Rejections[reason] = op.Rejections.GetValueOrDefault(reason) + 1;
             }
         }

@@ -59,7 +59,7 @@ internal sealed partial class DhtEngine : IDisposable
         _rng = new Xoshiro256(seed);
         _now = now;
         _sessions = new SessionCache(crypto, options.MaxSessions, options.ReplayWindow);
-        _tokens = new AddressTokens(crypto, _rng, options.TokenRotation, now);
+        _tokens = new AddressTokens(crypto, seed, options.TokenRotation, now);
         _routing = new RoutingTable(crypto.LocalId, options.Routing);
         _storage = new RecordStorage(store ?? new InMemoryRecordStore(), options.StoreLimits);
         _sessionBudget = options.NewSessionsPerSecond;

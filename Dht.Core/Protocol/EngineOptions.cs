@@ -44,9 +44,7 @@ internal sealed class EngineOptions
     public int MaxMaintenanceOperations { get; set; } = 16;
 
     /// <summary>New inbound sessions (X25519 agreements for unknown senders) allowed per second, as a token bucket of this depth.</summary>
-    public int NewSessionsPerSecond { get; set; } = 2000;
-
-    public int DefaultMutableQuorum { get; set; } = 2;
+    public int NewSessionsPerSecond { get; set; } = 500;
 
     public Records.RecordStoreLimits StoreLimits { get; set; } = new();
 
@@ -75,7 +73,6 @@ internal sealed class EngineOptions
         Check(MaxVerificationsInFlight >= 0, nameof(MaxVerificationsInFlight), MaxVerificationsInFlight, "must not be negative");
         Check(MaxMaintenanceOperations >= 1, nameof(MaxMaintenanceOperations), MaxMaintenanceOperations, "must be at least 1");
         Check(NewSessionsPerSecond >= 1, nameof(NewSessionsPerSecond), NewSessionsPerSecond, "must be at least 1");
-        Check(DefaultMutableQuorum is >= 1 and <= 64, nameof(DefaultMutableQuorum), DefaultMutableQuorum, "must be between 1 and 64");
         StoreLimits.Validate();
         Routing.Validate();
     }

@@ -25,6 +25,9 @@ internal sealed class EngineStats
 
     public long AmplificationLimited { get; set; }
 
+    /// <summary>Records received in VALUE answers that failed validation (forged, mismatched, stale): never believed.</summary>
+    public long RecordsRejected { get; set; }
+
     public long DroppedTotal { get; private set; }
 
     public long Dropped(DropReason reason) => _drops[(int)reason];

@@ -20,10 +20,10 @@ namespace Dht;
 public sealed class DhtRecord
 {
     /// <summary>
-    /// The largest value any record can carry, in bytes: what fits in one datagram with its envelope. Nodes accept
+    /// The largest value any record can carry, in bytes: what fits in one 1280-byte datagram with its envelope (1007). Nodes accept
     /// less by default (1000 bytes, the BEP 44 limit); that bound is a node option.
     /// </summary>
-    public const int MaxValueSize = 60_000;
+    public const int MaxValueSize = Wire.WireConstants.MaxValueSize;
 
     /// <summary>The largest salt, in bytes (64, as in BEP 44).</summary>
     public const int MaxSaltSize = 64;

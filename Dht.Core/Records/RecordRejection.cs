@@ -57,4 +57,7 @@ public enum RecordRejection
 
     /// <summary>A BEP 44 item's <c>v</c> is not canonical bencoding (BEP 44 error 203). Interop only.</summary>
     InvalidBencoding,
+
+    /// <summary>An immutable record with an empty value (nothing to store; BEP 44 rejects it too).</summary>
+    EmptyValue,
 }

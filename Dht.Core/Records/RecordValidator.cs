@@ -29,6 +29,11 @@ internal static class RecordValidator
 
     private static RecordRejection ValidateImmutable(DhtRecord record, NodeId expectedKey, int maxValueSize, ICryptoSuite crypto)
     {
+        if (record.Value.IsEmpty)
+        {
+            return RecordRejection.EmptyValue;
+        }
+
         if (record.Value.Length > maxValueSize)
         {
             return RecordRejection.ValueTooLarge;

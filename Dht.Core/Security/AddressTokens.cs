@@ -11,19 +11,20 @@ namespace Dht.Security;
 internal sealed class AddressTokens
 {
     private readonly ICryptoSuite _crypto;
-    private readonly Xoshiro256 _rng;
+    private readonly ulong _seed;
     private readonly TimeSpan _rotation;
     private readonly byte[] _current = new byte[32];
     private readonly byte[] _previous = new byte[32];
     private Instant _rotatedAt;
+    private ulong _epoch;
 
-    public AddressTokens(ICryptoSuite crypto, Xoshiro256 rng, TimeSpan rotation, Instant now)
+    public AddressTokens(ICryptoSuite crypto, ulong seed, TimeSpan rotation, Instant now)
     {
         _crypto = crypto;
-        _rng = rng;
+        _seed = seed;
         _rotation = rotation;
-        rng.NextBytes(_current);
-        rng.NextBytes(_previous);
+        DeriveSecret(_epoch++, _previous);
+        DeriveSecret(_epoch++, _current);
         _rotatedAt = now;
     }
 
@@ -50,15 +51,24 @@ internal sealed class AddressTokens
         var periods = (now - _rotatedAt).Ticks / _rotation.Ticks;
         if (periods >= 2)
         {
-            _rng.NextBytes(_previous);
+            DeriveSecret(_epoch++, _previous);
         }
         else
         {
             _current.CopyTo(_previous, 0);
         }
 
-        _rng.NextBytes(_current);
+        DeriveSecret(_epoch++, _current);
         _rotatedAt = now;
+    }
+
+    private void DeriveSecret(ulong epoch, Span<byte> secret)
+    {
+        Span<byte> context = stackalloc byte[5 + 8 + 8];
+        "token"u8.CopyTo(context);
+        BinaryPrimitives.WriteUInt64BigEndian(context[5..], _seed);
+        BinaryPrimitives.WriteUInt64BigEndian(context[13..], epoch);
+        _crypto.DeriveLocalSecret(context, secret);
     }
 
     private UInt128 Compute(byte[] secret, NodeId requester, PeerAddress address)

@@ -24,6 +24,12 @@ internal interface ICryptoSuite
     /// <summary>SHA-256 of <paramref name="data"/> into 32 bytes.</summary>
     void Sha256(ReadOnlySpan<byte> data, Span<byte> hash);
 
+    /// <summary>
+    /// Derives <paramref name="output"/> (at most 32 bytes) from a secret only the local node holds (its private key) and
+    /// <paramref name="context"/>: unpredictable to others, yet deterministic, so the engine needs no unseeded randomness.
+    /// </summary>
+    void DeriveLocalSecret(ReadOnlySpan<byte> context, Span<byte> output);
+
     /// <summary>A keyed MAC of <paramref name="data"/> truncated to <paramref name="mac"/>'s length (at most 32 bytes).</summary>
     void Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac);
 }

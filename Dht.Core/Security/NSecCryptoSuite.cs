@@ -13,6 +13,7 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
 
     private readonly DhtIdentity _identity;
     private readonly Key _agreementKey;
+    private readonly byte[] _localSecret = new byte[32];
 
     public NSecCryptoSuite(DhtIdentity identity)
     {
@@ -25,6 +26,7 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
             identity.ExportSeed(seed);
             Curve25519Conversion.SeedToMontgomeryScalar(seed, scalar);
             _agreementKey = Key.Import(KeyAgreementAlgorithm.X25519, scalar, KeyBlobFormat.RawPrivateKey);
+            HMACSHA256.HashData(seed, "dht/v1 local secret"u8, _localSecret);
         }
         finally
         {
@@ -90,7 +92,18 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
         full[..mac.Length].CopyTo(mac);
     }
 
-    public void Dispose() => _agreementKey.Dispose();
+    public void DeriveLocalSecret(ReadOnlySpan<byte> context, Span<byte> output)
+    {
+        Span<byte> full = stackalloc byte[32];
+        HMACSHA256.HashData(_localSecret, context, full);
+        full[..output.Length].CopyTo(output);
+    }
+
+    public void Dispose()
+    {
+        _agreementKey.Dispose();
+        CryptographicOperations.ZeroMemory(_localSecret);
+    }
 
     private sealed class NSecSessionKey(Key key) : SessionKey
     {

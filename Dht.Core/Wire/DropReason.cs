@@ -20,8 +20,6 @@ internal enum DropReason
     TrailingGarbage,
     UnexpectedResponse,
     ResponseFromWrongAddress,
-    SessionCapacity,
     RateLimited,
     ProbeTooSmall,
-    InvalidRecord,
 }

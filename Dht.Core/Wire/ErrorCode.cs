@@ -6,9 +6,6 @@ internal enum ErrorCode : byte
     /// <summary>The request came from an address not yet validated and its answer would exceed 3x its size: retry with the token carried in this response.</summary>
     AddressUnvalidated = 1,
 
-    /// <summary>The responder is over a rate or capacity bound; try another node.</summary>
-    Busy = 2,
-
     /// <summary>STORE without a valid write token for this address.</summary>
-    InvalidToken = 3,
+    InvalidToken = 2,
 }

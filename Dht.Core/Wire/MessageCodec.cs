@@ -229,7 +229,7 @@ internal static class MessageCodec
 
                 m.ResultCode = code;
                 m.StoredSequence = storedSeq;
-                return DropReason.None;
+                return Enum.IsDefined((RecordRejection)code) && storedSeq >= -1 ? DropReason.None : DropReason.InvalidField;
             case MessageType.Error:
                 if (!r.TryReadByte(out var error))
                 {
@@ -341,6 +341,8 @@ internal static class MessageCodec
         }
 
         address = family == FamilyIPv4 ? PeerAddress.FromIPv4(bytes, port) : PeerAddress.FromIPv6(bytes, port);
-        return DropReason.None;
+
+        // One encoding per address: an IPv4 address must use family 4, never its IPv6-mapped form.
+        return family == FamilyIPv6 && address.IsIPv4 ? DropReason.InvalidField : DropReason.None;
     }
 }
