@@ -65,14 +65,14 @@ internal sealed class WirePeer : IDisposable
         return bytes;
     }
 
-    /// <summary>A WHOAREYOU probe: 0x01 0x02 probe id (8), zero-padded to <paramref name="size"/>.</summary>
+    /// <summary>A WHOAREYOU probe: 0x01 0x02 probe id (8), zero-padded to 64 bytes, then cut or padded to <paramref name="size"/>.</summary>
     public static byte[] WhoAreYou(ulong probeId, int size = WireConstants.ProbeSize)
     {
-        var probe = new byte[size];
+        var probe = new byte[Math.Max(size, WireConstants.ProbeSize)];
         probe[0] = WireConstants.Version;
         probe[1] = WireConstants.PacketWhoAreYou;
         BinaryPrimitives.WriteUInt64BigEndian(probe.AsSpan(2), probeId);
-        return probe;
+        return probe[..size];
     }
 
     /// <summary>An IDENTITY reply: 0x01 0x03 probe id (8) node id (32).</summary>
