@@ -29,6 +29,7 @@ internal sealed partial class DhtEngine
             // Anti-amplification: an unvalidated address never gets more than 3x what it sent. Tell it to retry with the token.
             Stats.AmplificationLimited++;
             responses = [new Message { Type = MessageType.Error, Error = ErrorCode.AddressUnvalidated, RequestId = request.RequestId, Token = token, HasToken = true }];
+            total = MessageCodec.GetEncodedLength(responses[0]) + WireConstants.SealedOverhead;
         }
 
         foreach (var r in responses)
