@@ -62,8 +62,23 @@ public sealed class RecordValidatorTests
     [TestMethod]
     public void Validate_LargerConfiguredLimit_AcceptsLargerValue()
     {
-        var record = DhtRecord.CreateSigned(_signer, new byte[5000], 1);
-        Assert.AreEqual(RecordRejection.None, RecordValidator.Validate(record, record.Key, 8000, _crypto));
+        var record = DhtRecord.CreateSigned(_signer, new byte[DhtRecord.MaxValueSize], 1);
+        Assert.AreEqual(RecordRejection.None, RecordValidator.Validate(record, record.Key, DhtRecord.MaxValueSize, _crypto));
+        Assert.AreEqual(RecordRejection.ValueTooLarge, RecordValidator.Validate(record, record.Key, 1000, _crypto));
+    }
+
+    [TestMethod]
+    public void CreateSigned_BeyondWireLimit_ThrowsNamingTheLimit()
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => DhtRecord.CreateSigned(_signer, new byte[DhtRecord.MaxValueSize + 1], 1));
+        StringAssert.Contains(e.Message, "at most 1007 bytes");
+    }
+
+    [TestMethod]
+    public void Validate_EmptyImmutable_EmptyValue()
+    {
+        var record = DhtRecord.FromParts(false, ReadOnlyMemory<byte>.Empty, default, default, 0, default);
+        Assert.AreEqual(RecordRejection.EmptyValue, RecordValidator.Validate(record, record.Key, MaxValue, _crypto));
     }
 
     [TestMethod]
