@@ -123,7 +123,7 @@ internal sealed class IterativeLookup
         return index >= 0 ? _candidates[index] : null;
     }
 
-    public void OnSuccess(LookupCandidate candidate, UInt128? token)
+    public void OnSuccess(LookupCandidate candidate)
     {
         if (candidate.State == CandidateState.InFlight)
         {
@@ -136,11 +136,6 @@ internal sealed class IterativeLookup
         }
 
         candidate.State = CandidateState.Succeeded;
-        if (token is { } t)
-        {
-            candidate.Token = t;
-            candidate.HasToken = true;
-        }
     }
 
     public void OnFailure(LookupCandidate candidate)

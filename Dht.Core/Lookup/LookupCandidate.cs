@@ -14,11 +14,6 @@ internal sealed class LookupCandidate(NodeId id, PeerAddress address, NodeId dis
 
     public CandidateState State { get; set; }
 
-    /// <summary>The write token this node gave us, for a following STORE.</summary>
-    public UInt128 Token { get; set; }
-
-    public bool HasToken { get; set; }
-
     /// <summary>The lookup round (1-based) in which the request to this node was sent.</summary>
     public int Round { get; set; }
 }

@@ -5,7 +5,7 @@ namespace Dht.Protocol;
 internal sealed partial class DhtEngine
 {
     /// <summary>Sends a request; false when it cannot be sent (bounds reached or the peer's key is unusable).</summary>
-    private bool SendRequest(NodeId peer, PeerAddress address, Message request, RequestPurpose purpose, Operation? op)
+    private bool SendRequest(NodeId peer, PeerAddress address, Message request, RequestPurpose purpose, Operation? op, bool retried = false)
     {
         if (_pending.Count >= _options.MaxPendingRequests || address.IsUnspecified)
         {
@@ -19,12 +19,8 @@ internal sealed partial class DhtEngine
         }
 
         request.RequestId = NewRequestId();
-        request.HasToken = false;
-        if (_peerTokens.TryGetValue(peer, out var known) && known.Address == address)
-        {
-            request.HasToken = true;
-            request.Token = known.Token;
-        }
+        request.HasToken = session.TryGetToken(address, out var token);
+        request.Token = request.HasToken ? token : default;
 
         // Without a token our address is unvalidated there: pad lookups so the full answer fits the responder's 3x bound.
         // PING needs no padding (PONG is smaller than 3x PING) and STORE is sent only with a token.
@@ -41,6 +37,7 @@ internal sealed partial class DhtEngine
             SentAt = _now,
             Deadline = deadline,
             Operation = op,
+            Retried = retried,
         };
         Stats.RequestsSent++;
         ScheduleTimer(deadline, TimerKind.RequestDeadline, request.RequestId);
@@ -79,7 +76,11 @@ internal sealed partial class DhtEngine
             return DropReason.UnexpectedResponse;
         }
 
-        RememberToken(sender, from, response.Token);
+        if (_sessions.TryGet(sender, out var session))
+        {
+            session.RememberToken(from, response.Token);
+        }
+
         var rtt = _now - pending.SentAt;
         _globalRtt.AddSample(rtt);
         var admit = _routing.OnVerifiedReply(sender, from, _now, rtt);
@@ -91,12 +92,12 @@ internal sealed partial class DhtEngine
             }
         }
 
-        if (response.Type == MessageType.Error && response.Error == ErrorCode.AddressUnvalidated && !pending.Request.HasToken)
+        if (response.Type == MessageType.Error && !pending.Retried
+            && response.Error is ErrorCode.AddressUnvalidated or ErrorCode.InvalidToken)
         {
-            // Retry at once with the token we were just given.
+            // Our address was not (or no longer) validated there: retry once at once with the token this answer carries.
             _pending.Remove(pending.RequestId);
-            var retry = pending.Request;
-            if (!SendRequest(pending.Peer, pending.Address, retry, pending.Purpose, pending.Operation))
+            if (!SendRequest(pending.Peer, pending.Address, pending.Request, pending.Purpose, pending.Operation, retried: true))
             {
                 CompleteRequest(pending, null);
             }
@@ -130,17 +131,6 @@ internal sealed partial class DhtEngine
             (MessageType.Store, MessageType.Stored) => true,
             _ => false,
         };
-
-    private void RememberToken(NodeId peer, PeerAddress address, UInt128 token)
-    {
-        if (!_peerTokens.ContainsKey(peer) && _peerTokens.Count >= _options.MaxSessions)
-        {
-            // Bounded like the session cache; forgetting a token only costs padding on the next request.
-            _peerTokens.Clear();
-        }
-
-        _peerTokens[peer] = new PeerToken(address, token);
-    }
 
     private void OnRequestDeadline(ulong requestId)
     {

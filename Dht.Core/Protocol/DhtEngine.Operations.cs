@@ -84,7 +84,7 @@ internal sealed partial class DhtEngine
             return;
         }
 
-        op.Lookup.OnSuccess(candidate, response.Token);
+        op.Lookup.OnSuccess(candidate);
         if (response.Type == MessageType.Nodes)
         {
             op.Lookup.AddCandidates(response.Contacts);

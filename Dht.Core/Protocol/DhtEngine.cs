@@ -32,7 +32,6 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly Dictionary<ulong, PendingRequest> _pending = [];
     private readonly Dictionary<ulong, PendingProbe> _probes = [];
     private readonly Dictionary<long, Operation> _operations = [];
-    private readonly Dictionary<NodeId, PeerToken> _peerTokens = [];
     private readonly Dictionary<NodeId, Instant> _nextRepublish = [];
     private readonly Dictionary<NodeId, Instant> _nextReplicate = [];
     private readonly PriorityQueue<TimerEntry, (long Ticks, long Seq)> _timers = new();
@@ -272,6 +271,4 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly record struct OutgoingDatagram(PeerAddress To, byte[] Buffer, int Length);
 
     private readonly record struct PendingProbe(PeerAddress Address, long OperationId);
-
-    private readonly record struct PeerToken(PeerAddress Address, UInt128 Token);
 }

@@ -21,6 +21,9 @@ internal sealed class PendingRequest
 
     public Operation? Operation { get; init; }
 
+    /// <summary>True for the one retry after an ERROR that carried a fresh token.</summary>
+    public bool Retried { get; init; }
+
     /// <summary>NODES parts received so far, when the answer spans several datagrams.</summary>
     public List<WireContact>? Parts { get; set; }
 

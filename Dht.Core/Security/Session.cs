@@ -14,6 +14,26 @@ internal sealed class Session(NodeId peer, SessionKey key, int replayWindow)
 
     public SessionKey Key { get; } = key;
 
+    /// <summary>The address token this peer last gave us, valid only from <see cref="TokenAddress"/>.</summary>
+    public UInt128 Token { get; private set; }
+
+    public Protocol.PeerAddress TokenAddress { get; private set; }
+
+    public bool HasToken { get; private set; }
+
+    public void RememberToken(Protocol.PeerAddress address, UInt128 token)
+    {
+        TokenAddress = address;
+        Token = token;
+        HasToken = true;
+    }
+
+    public bool TryGetToken(Protocol.PeerAddress address, out UInt128 token)
+    {
+        token = Token;
+        return HasToken && TokenAddress == address;
+    }
+
     internal LinkedListNode<Session>? LruNode { get; set; }
 
     /// <summary>Records a nonce (its first 8 bytes mixed with the last 4); false when it was seen within the window.</summary>
