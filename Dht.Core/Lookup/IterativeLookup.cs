@@ -37,7 +37,7 @@ internal sealed class IterativeLookup
     public IReadOnlyList<LookupCandidate> Candidates => _candidates;
 
     /// <summary>Adds candidates learned from a response or the routing table; ignores self, zero ids and duplicates.</summary>
-    public void AddCandidate(NodeId id, PeerAddress address)
+    public void AddCandidate(NodeId id, PeerAddress address, int discoveredRound = 0)
     {
         if (id.IsZero || id == _self || address.IsUnspecified)
         {
@@ -64,19 +64,38 @@ internal sealed class IterativeLookup
             _candidates.RemoveAt(victim);
         }
 
-        _candidates.Insert(index, new LookupCandidate(id, address, distance));
+        _candidates.Insert(index, new LookupCandidate(id, address, distance) { DiscoveredRound = discoveredRound });
     }
 
-    public void AddCandidates(IReadOnlyList<WireContact> contacts)
+    /// <summary>Adds the contacts a responder named; they count as learned in the responder's query round.</summary>
+    public void AddCandidates(IReadOnlyList<WireContact> contacts, LookupCandidate responder)
     {
         for (var i = 0; i < contacts.Count; i++)
         {
-            AddCandidate(contacts[i].Id, contacts[i].Address);
+            AddCandidate(contacts[i].Id, contacts[i].Address, responder.QueryRound);
+        }
+    }
+
+    /// <summary>The highest query round among nodes that answered (the lookup's depth in rounds).</summary>
+    public int Rounds
+    {
+        get
+        {
+            var rounds = 0;
+            foreach (var c in _candidates)
+            {
+                if (c.State == CandidateState.Succeeded)
+                {
+                    rounds = Math.Max(rounds, c.QueryRound);
+                }
+            }
+
+            return rounds;
         }
     }
 
     /// <summary>The next candidate to query, or null when alpha requests are in flight or nothing useful is left.</summary>
-    public LookupCandidate? TryGetNext(int round)
+    public LookupCandidate? TryGetNext()
     {
         if (InFlight >= _alpha)
         {
@@ -105,7 +124,6 @@ internal sealed class IterativeLookup
                     break;
                 case CandidateState.NotContacted:
                     c.State = CandidateState.InFlight;
-                    c.Round = round;
                     InFlight++;
                     RequestsSent++;
                     return c;

@@ -14,6 +14,12 @@ internal sealed class LookupCandidate(NodeId id, PeerAddress address, NodeId dis
 
     public CandidateState State { get; set; }
 
-    /// <summary>The lookup round (1-based) in which the request to this node was sent.</summary>
-    public int Round { get; set; }
+    /// <summary>
+    /// The round in which this node was learned: 0 for nodes known when the lookup started, otherwise the
+    /// <see cref="QueryRound"/> of the node whose answer named it.
+    /// </summary>
+    public int DiscoveredRound { get; init; }
+
+    /// <summary>The round of the request to this node: one more than the round in which it was learned.</summary>
+    public int QueryRound => DiscoveredRound + 1;
 }

@@ -54,7 +54,7 @@ internal sealed partial class DhtEngine
             return;
         }
 
-        while (op.Lookup.TryGetNext(op.Lookup.RequestsSent + 1) is { } candidate)
+        while (op.Lookup.TryGetNext() is { } candidate)
         {
             var request = new Message { Type = op.FindValue ? MessageType.FindValue : MessageType.FindNode, Target = op.Lookup.Target };
             if (!SendRequest(candidate.Id, candidate.Address, request, RequestPurpose.Lookup, op))
@@ -87,11 +87,11 @@ internal sealed partial class DhtEngine
         op.Lookup.OnSuccess(candidate);
         if (response.Type == MessageType.Nodes)
         {
-            op.Lookup.AddCandidates(response.Contacts);
+            op.Lookup.AddCandidates(response.Contacts, candidate);
         }
         else if (response.Type == MessageType.Value && op.FindValue && response.Record is { } record)
         {
-            OnValueFound(op, record);
+            OnValueFound(op, record, candidate.QueryRound);
             if (op.Finished)
             {
                 return;
@@ -101,7 +101,7 @@ internal sealed partial class DhtEngine
         Pump(op);
     }
 
-    private void OnValueFound(Operation op, DhtRecord record)
+    private void OnValueFound(Operation op, DhtRecord record, int queryRound)
     {
         // Readers validate before believing: a forged or mismatched record never counts.
         if (record.Key != op.Lookup.Target
@@ -116,10 +116,12 @@ internal sealed partial class DhtEngine
         {
             op.Best = record;
             op.BestCount = 1;
+            op.ValueHops = queryRound;
         }
         else if (record.Sequence == op.Best.Sequence && record.Value.Span.SequenceEqual(op.Best.Value.Span))
         {
             op.BestCount++;
+            op.ValueHops = Math.Max(op.ValueHops, queryRound);
         }
 
         if (!record.IsMutable || op.BestCount >= op.Quorum)
@@ -202,16 +204,25 @@ internal sealed partial class DhtEngine
             return;
         }
 
+        var rounds = op.Lookup.Rounds;
+        var stats = new OperationStats(
+            op.Lookup.RequestsSent + op.Attempted,
+            rounds,
+            op.Kind == OperationKind.Get ? op.ValueHops : rounds,
+            _options.CollectLookupDetails ? [.. op.Lookup.Candidates] : null);
         switch (op.Kind)
         {
             case OperationKind.Bootstrap:
-                Emit(new BootstrapCompleted(op.Id, _routing.Count, op.Lookup.Succeeded));
+                Emit(new BootstrapCompleted(op.Id, _routing.Count, op.Lookup.Succeeded) { Stats = stats });
                 break;
             case OperationKind.Put:
-                Emit(new PutCompleted(op.Id, new PutResult(op.Record!.Key, op.Acknowledged, op.Attempted, op.Rejections, op.LocalResult)));
+                Emit(new PutCompleted(op.Id, new PutResult(op.Record!.Key, op.Acknowledged, op.Attempted, op.Rejections, op.LocalResult)) { Stats = stats });
                 break;
             case OperationKind.Get:
-                Emit(new GetCompleted(op.Id, op.Best, op.Responses));
+                Emit(new GetCompleted(op.Id, op.Best, op.Responses) { Stats = stats });
+                break;
+            case OperationKind.Lookup:
+                Emit(new LookupCompleted(op.Id, op.Lookup.ClosestSucceeded(_options.K).ConvertAll(c => c.Id)) { Stats = stats });
                 break;
             default:
                 break;

@@ -215,6 +215,16 @@ internal sealed partial class DhtEngine : IDisposable
         return op.Id;
     }
 
+    /// <summary>Finds the k nodes closest to <paramref name="target"/> (FIND_NODE lookup); completes with <see cref="LookupCompleted"/>.</summary>
+    public long StartLookup(Instant now, NodeId target)
+    {
+        Advance(now);
+        var op = NewOperation(OperationKind.Lookup, target);
+        AddRoutingCandidates(op);
+        Pump(op);
+        return op.Id;
+    }
+
     /// <summary>Abandons an operation; no event is emitted for it.</summary>
     public bool Cancel(long operationId)
     {

@@ -1,7 +1,13 @@
+using Dht.Lookup;
+
 namespace Dht.Protocol;
 
 /// <summary>An output of the engine: an operation finished. Drained with <see cref="DhtEngine.TryPollEvent"/>.</summary>
-internal abstract record EngineEvent(long OperationId);
+internal abstract record EngineEvent(long OperationId)
+{
+    /// <summary>What the operation cost (messages, rounds), for metrics and the simulator.</summary>
+    public OperationStats Stats { get; init; } = OperationStats.None;
+}
 
 internal sealed record BootstrapCompleted(long OperationId, int RoutingTableSize, int Responded) : EngineEvent(OperationId);
 
@@ -9,4 +15,17 @@ internal sealed record PutCompleted(long OperationId, PutResult Result) : Engine
 
 internal sealed record GetCompleted(long OperationId, DhtRecord? Record, int Responses) : EngineEvent(OperationId);
 
+/// <summary>A FIND_NODE lookup finished: the nodes that answered, closest first (at most k).</summary>
+internal sealed record LookupCompleted(long OperationId, IReadOnlyList<NodeId> Closest) : EngineEvent(OperationId);
+
 internal sealed record OperationFailed(long OperationId, string Reason) : EngineEvent(OperationId);
+
+/// <summary>
+/// Cost of one operation. <see cref="Hops"/> is the query round of the node that answered with the value (GET) or the
+/// deepest round that answered (lookup, put). <see cref="Candidates"/> is filled only when
+/// <see cref="EngineOptions.CollectLookupDetails"/> is set (the simulator's recall and rounds-to-closest metrics).
+/// </summary>
+internal sealed record OperationStats(int Messages, int Rounds, int Hops, IReadOnlyList<LookupCandidate>? Candidates)
+{
+    public static OperationStats None { get; } = new(0, 0, 0, null);
+}

@@ -46,6 +46,9 @@ internal sealed class EngineOptions
     /// <summary>New inbound sessions (X25519 agreements for unknown senders) allowed per second, as a token bucket of this depth.</summary>
     public int NewSessionsPerSecond { get; set; } = 500;
 
+    /// <summary>Attach every lookup's candidate list to its completion event (simulator metrics; off in production).</summary>
+    public bool CollectLookupDetails { get; set; }
+
     public Records.RecordStoreLimits StoreLimits { get; set; } = new();
 
     public Routing.RoutingOptions Routing { get; set; } = new();

@@ -53,6 +53,9 @@ internal sealed class Operation
 
     public int Responses { get; set; }
 
+    /// <summary>GET: query round of the node whose answer completed the read (0 when served locally).</summary>
+    public int ValueHops { get; set; }
+
     // Bootstrap: probes still unanswered.
     public int ProbesPending { get; set; }
 }

@@ -7,4 +7,5 @@ internal enum OperationKind : byte
     Put,
     Get,
     Replicate,
+    Lookup,
 }
