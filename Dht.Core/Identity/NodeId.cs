@@ -164,6 +164,28 @@ public readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
         };
     }
 
+    /// <summary>Keeps the first <paramref name="bits"/> bits and sets all later bits to 1 (<paramref name="ones"/>) or 0.</summary>
+    internal NodeId KeepPrefix(int bits, bool ones)
+    {
+        static ulong Word(ulong w, int keep, bool ones)
+        {
+            if (keep >= 64)
+            {
+                return w;
+            }
+
+            if (keep <= 0)
+            {
+                return ones ? ulong.MaxValue : 0;
+            }
+
+            var mask = ulong.MaxValue << (64 - keep);
+            return ones ? (w & mask) | ~mask : w & mask;
+        }
+
+        return new NodeId(Word(_a, bits, ones), Word(_b, bits - 64, ones), Word(_c, bits - 128, ones), Word(_d, bits - 192, ones));
+    }
+
     /// <summary>The first 64 bits, most significant first (cheap ordering and hashing).</summary>
     internal ulong High64 => _a;
 

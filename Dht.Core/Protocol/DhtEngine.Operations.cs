@@ -144,7 +144,7 @@ internal sealed partial class DhtEngine
     private void StartStorePhase(Operation op)
     {
         op.Storing = true;
-        foreach (var target in op.Lookup.ClosestSucceeded(_options.K))
+        foreach (var target in op.Lookup.ClosestSucceeded(_options.StoreFanout ?? _options.K))
         {
             var store = new Message
             {

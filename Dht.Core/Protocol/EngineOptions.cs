@@ -46,6 +46,9 @@ internal sealed class EngineOptions
     /// <summary>New inbound sessions (X25519 agreements for unknown senders) allowed per second, as a token bucket of this depth.</summary>
     public int NewSessionsPerSecond { get; set; } = 500;
 
+    /// <summary>How many of the closest nodes a PUT stores on (default and at most K; fewer weakens replication).</summary>
+    public int? StoreFanout { get; set; }
+
     /// <summary>Attach every lookup's candidate list to its completion event (simulator metrics; off in production).</summary>
     public bool CollectLookupDetails { get; set; }
 
@@ -76,6 +79,7 @@ internal sealed class EngineOptions
         Check(MaxVerificationsInFlight >= 0, nameof(MaxVerificationsInFlight), MaxVerificationsInFlight, "must not be negative");
         Check(MaxMaintenanceOperations >= 1, nameof(MaxMaintenanceOperations), MaxMaintenanceOperations, "must be at least 1");
         Check(NewSessionsPerSecond >= 1, nameof(NewSessionsPerSecond), NewSessionsPerSecond, "must be at least 1");
+        Check(StoreFanout is null or (>= 1 and <= 64) && (StoreFanout ?? K) <= K, nameof(StoreFanout), StoreFanout ?? K, "must be between 1 and K");
         StoreLimits.Validate();
         Routing.Validate();
     }

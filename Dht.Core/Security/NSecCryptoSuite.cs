@@ -12,7 +12,7 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
     private static ReadOnlySpan<byte> SessionInfoLabel => "dht/v1 session"u8;
 
     private readonly DhtIdentity _identity;
-    private readonly Key _agreementKey;
+    private readonly byte[] _agreementScalar = new byte[32];
     private readonly byte[] _localSecret = new byte[32];
 
     public NSecCryptoSuite(DhtIdentity identity)
@@ -20,18 +20,15 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
         _identity = identity;
         LocalId = identity.Id;
         Span<byte> seed = stackalloc byte[DhtIdentity.SeedSize];
-        Span<byte> scalar = stackalloc byte[32];
         try
         {
             identity.ExportSeed(seed);
-            Curve25519Conversion.SeedToMontgomeryScalar(seed, scalar);
-            _agreementKey = Key.Import(KeyAgreementAlgorithm.X25519, scalar, KeyBlobFormat.RawPrivateKey);
+            Curve25519Conversion.SeedToMontgomeryScalar(seed, _agreementScalar);
             HMACSHA256.HashData(seed, "dht/v1 local secret"u8, _localSecret);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(seed);
-            CryptographicOperations.ZeroMemory(scalar);
         }
     }
 
@@ -46,18 +43,11 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
 
         Span<byte> remoteEd = stackalloc byte[32];
         Span<byte> remoteMont = stackalloc byte[32];
+        Span<byte> shared = stackalloc byte[32];
         remote.WriteTo(remoteEd);
-        if (!Curve25519Conversion.TryEdwardsToMontgomery(remoteEd, remoteMont)
-            || !NSec.Cryptography.PublicKey.TryImport(KeyAgreementAlgorithm.X25519, remoteMont, KeyBlobFormat.RawPublicKey, out var remoteKey)
-            || remoteKey is null)
+        if (!Curve25519Conversion.TryEdwardsToMontgomery(remoteEd, remoteMont) || !Sodium.TryScalarMult(_agreementScalar, remoteMont, shared))
         {
-            return null;
-        }
-
-        using var shared = KeyAgreementAlgorithm.X25519.Agree(_agreementKey, remoteKey);
-        if (shared is null)
-        {
-            return null; // low-order point: the shared secret would be all zero
+            return null; // not a curve point, or a low-order one: the shared secret would be all zero
         }
 
         Span<byte> info = stackalloc byte[SessionInfoLabel.Length + 64];
@@ -65,7 +55,9 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
         var (low, high) = LocalId < remote ? (LocalId, remote) : (remote, LocalId);
         low.WriteTo(info[SessionInfoLabel.Length..]);
         high.WriteTo(info[(SessionInfoLabel.Length + 32)..]);
-        var key = KeyDerivationAlgorithm.HkdfSha256.DeriveKey(shared, ReadOnlySpan<byte>.Empty, info, AeadAlgorithm.ChaCha20Poly1305);
+        var key = new byte[32];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, shared, key, ReadOnlySpan<byte>.Empty, info);
+        CryptographicOperations.ZeroMemory(shared);
         return new NSecSessionKey(key);
     }
 
@@ -101,24 +93,19 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
 
     public void Dispose()
     {
-        _agreementKey.Dispose();
+        CryptographicOperations.ZeroMemory(_agreementScalar);
         CryptographicOperations.ZeroMemory(_localSecret);
     }
 
-    private sealed class NSecSessionKey(Key key) : SessionKey
+    /// <summary>A session key as 32 raw bytes; sealing goes to libsodium directly (see <see cref="Sodium"/>).</summary>
+    private sealed class NSecSessionKey(byte[] key) : SessionKey
     {
         public override void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext) =>
-            AeadAlgorithm.ChaCha20Poly1305.Encrypt(key, nonce, associatedData, plaintext, ciphertext);
+            Sodium.Seal(key, nonce, associatedData, plaintext, ciphertext);
 
         public override bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext) =>
-            ciphertext.Length >= TagSize && AeadAlgorithm.ChaCha20Poly1305.Decrypt(key, nonce, associatedData, ciphertext, plaintext);
+            Sodium.TryOpen(key, nonce, associatedData, ciphertext, plaintext);
 
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                key.Dispose();
-            }
-        }
+        protected override void Dispose(bool disposing) => CryptographicOperations.ZeroMemory(key);
     }
 }

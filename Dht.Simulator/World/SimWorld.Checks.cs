@@ -1,0 +1,157 @@
+using Dht.Simulator.Metrics;
+
+namespace Dht.Simulator.World;
+
+internal sealed partial class SimWorld
+{
+    private long _intervalSent;
+    private long _intervalBytes;
+    private int _durabilityCursor;
+
+    /// <summary>Replay command printed with every violation.</summary>
+    public string ReplayCommand { get; set; } = "";
+
+    private void Violation(string message)
+    {
+        if (Violations.Count < 100)
+        {
+            Violations.Add($"t={NowSeconds:0.000}s {message}");
+        }
+    }
+
+    private void CloseInterval()
+    {
+        Timeline.Add(new TimelineRow(NowSeconds, _up.Count, _intervalOps, _intervalOk,
+            Accounting.Sent - _intervalSent, Accounting.Bytes - _intervalBytes));
+        _intervalOps = 0;
+        _intervalOk = 0;
+        _intervalSent = Accounting.Sent;
+        _intervalBytes = Accounting.Bytes;
+        if (_scenario.Checks.Durability)
+        {
+            CheckDurability(sample: 16);
+        }
+
+        if (_scenario.Checks.RoutingInvariants && _up.Count > 0)
+        {
+            CheckRoutingTable(_nodes[_up[_rng.NextInt32(_up.Count)]]);
+        }
+
+        Schedule(_now + Ticks(_scenario.TimelineIntervalSeconds), new SimEvent(SimEventKind.Interval, -1));
+    }
+
+    /// <summary>Every acknowledged put must be held by at least one live node until its TTL (global knowledge).</summary>
+    private void CheckDurability(int sample)
+    {
+        var margin = Ticks(_scenario.TimelineIntervalSeconds);
+        for (var i = 0; i < sample && _puts.Count > 0; i++)
+        {
+            var put = _puts[_durabilityCursor++ % _puts.Count];
+            if (put.ExpiresTicks <= _now + margin)
+            {
+                continue;
+            }
+
+            if (!AnyLiveHolder(put.Key))
+            {
+                Violation($"durability: acknowledged record {put.Key} (acked at {put.AckedTicks / (double)TimeSpan.TicksPerSecond:0.0}s by {put.Acknowledged}) is held by no live node before its TTL");
+            }
+        }
+    }
+
+    private bool AnyLiveHolder(NodeId key)
+    {
+        foreach (var index in _up)
+        {
+            var engine = _nodes[index].Engine;
+            if (engine is not null && engine.Storage.TryGet(key, _nodes[index].LocalTime(_now), out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void CheckRoutingTable(SimNode node)
+    {
+        var seen = new HashSet<NodeId>();
+        var perBucket = new int[257];
+        foreach (var contact in node.Engine!.Routing.AllContacts())
+        {
+            if (contact.Id == node.Id)
+            {
+                Violation($"routing: node {node.Index} has itself in its table");
+            }
+
+            if (!seen.Add(contact.Id))
+            {
+                Violation($"routing: node {node.Index} lists {contact.Id} twice");
+            }
+
+            var bucket = contact.Id.CommonPrefixLength(node.Id);
+            if (++perBucket[bucket] > _scenario.K)
+            {
+                Violation($"routing: node {node.Index} bucket {bucket} holds more than k = {_scenario.K}");
+            }
+
+            var index = IndexOf(contact.Address);
+            if (index < 0 || index >= _nodes.Count || _nodes[index].Id != contact.Id)
+            {
+                Violation($"routing: node {node.Index} maps {contact.Id} to {contact.Address}, which is not that node");
+            }
+        }
+    }
+
+    private void RunFinalChecks()
+    {
+        if (!Accounting.Balances)
+        {
+            Violation($"accounting: sent {Accounting.Sent} + duplicated {Accounting.Duplicated} != delivered {Accounting.Delivered} + dropped {Accounting.DroppedTotal} + in flight {Accounting.InFlight}");
+        }
+
+        if (_scenario.Checks.Durability)
+        {
+            CheckDurability(sample: _puts.Count);
+        }
+
+        if (_scenario.Checks.LatestSequence && _scenario.Workload.StopWritesSeconds is { } stop && NowSeconds > stop + 60)
+        {
+            CheckLatestSequence(stop);
+        }
+
+        if (_scenario.Network.Partitions.Count > 0)
+        {
+            CheckConvergence();
+        }
+    }
+
+    /// <summary>Once writes stop, GETs of signed records (started a minute later) must return the latest sequence.</summary>
+    private void CheckLatestSequence(double stopSeconds)
+    {
+        var late = Operations.Where(o => o.Kind == "signedGet" && o.StartSeconds > stopSeconds + 60).ToList();
+        var stale = late.Count(o => !o.Success);
+        if (late.Count > 0 && stale > late.Count * 0.01)
+        {
+            Violation($"latest-seq: {stale} of {late.Count} signed GETs after writes stopped did not return the latest sequence");
+        }
+    }
+
+    /// <summary>After the last partition heals (and a settling minute), GET success must be back to the threshold.</summary>
+    private void CheckConvergence()
+    {
+        var healed = _scenario.Network.Partitions.Max(p => p.EndSeconds) + 60;
+        var after = Operations.Where(o => o.StartSeconds >= healed && o.Kind is "get" or "signedGet").ToList();
+        if (after.Count == 0)
+        {
+            Violation("convergence: no GET ran after the partitions healed; lengthen the scenario");
+            return;
+        }
+
+        var rate = after.Count(o => o.Success) / (double)after.Count;
+        if (rate < _scenario.Checks.ConvergenceSuccess)
+        {
+            Violation($"convergence: GET success after healing is {rate:P2}, below {_scenario.Checks.ConvergenceSuccess:P2}");
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using Dht.Protocol;
+
+namespace Dht.Simulator.World;
+
+internal sealed partial class SimWorld
+{
+    /// <summary>Warm start was used (routing tables pre-filled from global knowledge).</summary>
+    public bool WarmStarted { get; private set; }
+
+    private void ScheduleStart()
+    {
+        if (_scenario.WarmStart)
+        {
+            WarmStart();
+        }
+        else
+        {
+            // Node 0 starts alone; the others join spread over JoinSeconds and bootstrap for real through a live node.
+            Schedule(0, new SimEvent(SimEventKind.Join, 0));
+            for (var i = 1; i < _nodes.Count; i++)
+            {
+                var at = Ticks(_scenario.JoinSeconds * i / _nodes.Count);
+                Schedule(Math.Max(1, at), new SimEvent(SimEventKind.Join, i));
+            }
+        }
+
+        if (_scenario.DeadContactFraction > 0)
+        {
+            Schedule(Ticks(_scenario.Workload.StartSeconds), new SimEvent(SimEventKind.KillDead, -1));
+        }
+
+        ScheduleWorkload();
+        ScheduleChurn();
+        Schedule(Ticks(_scenario.TimelineIntervalSeconds), new SimEvent(SimEventKind.Interval, -1));
+    }
+
+    private DhtEngine NewEngine(SimNode node)
+    {
+        var seed = _scenario.Seed ^ ((ulong)node.Index * 0x9E3779B97F4A7C15UL) ^ ((ulong)node.Restarts << 48);
+        return new DhtEngine(_engineOptions, node.Crypto, seed, node.LocalTime(_now));
+    }
+
+    private void MarkUp(SimNode node)
+    {
+        node.State = NodeState.Up;
+        node.UpSlot = _up.Count;
+        _up.Add(node.Index);
+    }
+
+    private void MarkNotUp(SimNode node, NodeState state)
+    {
+        if (node.UpSlot >= 0)
+        {
+            var last = _up[^1];
+            _up[node.UpSlot] = last;
+            _nodes[last].UpSlot = node.UpSlot;
+            _up.RemoveAt(_up.Count - 1);
+            node.UpSlot = -1;
+        }
+
+        node.State = state;
+    }
+
+    private SimNode? RandomUpNode(int exclude = -1)
+    {
+        if (_up.Count == 0 || (_up.Count == 1 && _up[0] == exclude))
+        {
+            return null;
+        }
+
+        while (true)
+        {
+            var candidate = _nodes[_up[_rng.NextInt32(_up.Count)]];
+            if (candidate.Index != exclude)
+            {
+                return candidate;
+            }
+        }
+    }
+
+    private void Join(SimNode node)
+    {
+        var seedNode = RandomUpNode(node.Index);
+        node.Engine = NewEngine(node);
+        node.ScheduledWake = long.MaxValue;
+        MarkUp(node);
+        if (seedNode is not null)
+        {
+            node.Engine.StartBootstrap(node.LocalTime(_now), [(seedNode.Address, (NodeId?)seedNode.Id)]);
+        }
+
+        Drain(node);
+        ScheduleSessionEnd(node);
+    }
+
+    private void Crash(SimNode node, bool dead)
+    {
+        if (node.State != NodeState.Up)
+        {
+            return;
+        }
+
+        node.Engine?.Dispose();
+        node.Engine = null;
+        node.ScheduledWake = long.MaxValue;
+        MarkNotUp(node, dead ? NodeState.Dead : NodeState.Down);
+        FailPendingOperations(node);
+        if (!dead && ChurnEnabled)
+        {
+            Schedule(_now + Ticks(DrawDowntimeSeconds()), new SimEvent(SimEventKind.Restart, node.Index));
+        }
+    }
+
+    /// <summary>A crashed node comes back with the same identity and an empty state, and bootstraps again.</summary>
+    private void Restart(SimNode node)
+    {
+        if (node.State != NodeState.Down)
+        {
+            return;
+        }
+
+        node.Restarts++;
+        Join(node);
+    }
+
+    private void KillDeadFraction()
+    {
+        var count = (int)(_scenario.DeadContactFraction * _nodes.Count);
+        for (var killed = 0; killed < count && _up.Count > 1;)
+        {
+            var victim = RandomUpNode();
+            if (victim is not null)
+            {
+                Crash(victim, dead: true);
+                killed++;
+            }
+        }
+
+        Log($"{count} nodes died silently at {NowSeconds:0} s; their entries stay in routing tables");
+    }
+
+    /// <summary>
+    /// PeerSim-style warm start: every node's table is filled from global knowledge (up to k random nodes per bucket
+    /// range), as if each had learned them by answering requests. The summary reports that it was used.
+    /// </summary>
+    private void WarmStart()
+    {
+        WarmStarted = true;
+        var sorted = _nodes.OrderBy(n => n.Id).ToArray();
+        var ids = sorted.Select(n => n.Id).ToArray();
+        foreach (var node in _nodes)
+        {
+            node.Engine = NewEngine(node);
+            MarkUp(node);
+        }
+
+        var now = _now;
+        foreach (var node in _nodes)
+        {
+            var table = node.Engine!.Routing;
+            for (var bucket = 0; bucket < 256; bucket++)
+            {
+                // Ids in this bucket share the first `bucket` bits with the node and differ at the next one.
+                var prefix = node.Id.FlipBit(bucket);
+                var (lo, hi) = PrefixRange(ids, prefix, bucket + 1);
+                if (hi <= lo)
+                {
+                    if (bucket > 40)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                var take = Math.Min(_scenario.K, hi - lo);
+                for (var t = 0; t < take; t++)
+                {
+                    var pick = sorted[lo + (take == hi - lo ? t : _rng.NextInt32(hi - lo))];
+                    table.OnVerifiedReply(pick.Id, pick.Address, node.LocalTime(now), null);
+                }
+            }
+        }
+
+        foreach (var node in _nodes)
+        {
+            Drain(node);
+            ScheduleSessionEnd(node);
+        }
+    }
+
+    /// <summary>The index range of sorted ids whose first <paramref name="bits"/> bits equal those of <paramref name="prefix"/>.</summary>
+    private static (int Lo, int Hi) PrefixRange(NodeId[] sorted, NodeId prefix, int bits)
+    {
+        var low = prefix.KeepPrefix(bits, ones: false);
+        var high = prefix.KeepPrefix(bits, ones: true);
+        var lo = LowerBound(sorted, low);
+        var hi = LowerBound(sorted, high);
+        if (hi < sorted.Length && sorted[hi] == high)
+        {
+            hi++;
+        }
+
+        return (lo, hi);
+    }
+
+    private static int LowerBound(NodeId[] sorted, NodeId value)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] < value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+}

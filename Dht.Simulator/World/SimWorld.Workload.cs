@@ -1,0 +1,318 @@
+using Dht.Protocol;
+using Dht.Records;
+using Dht.Simulator.Crypto;
+using Dht.Simulator.Metrics;
+
+namespace Dht.Simulator.World;
+
+internal sealed partial class SimWorld
+{
+    private readonly Dictionary<(int Node, long Op), PendingOp> _pendingOps = [];
+    private readonly List<PutEntry> _puts = [];
+    private SignedKey[]? _signedKeys;
+    private int _operationsStarted;
+    private int _intervalOps;
+    private int _intervalOk;
+
+    /// <summary>Acknowledged immutable puts (the durability checker's subjects).</summary>
+    internal IReadOnlyList<PutEntry> Puts => _puts;
+
+    internal IReadOnlyList<SignedKey> SignedKeys => _signedKeys ?? [];
+
+    private double Rate(WorkloadKind kind) => kind switch
+    {
+        WorkloadKind.Put => _scenario.Workload.PutsPerSecond,
+        WorkloadKind.Get => _scenario.Workload.GetsPerSecond,
+        WorkloadKind.SignedPut => _scenario.Workload.SignedPutsPerSecond,
+        _ => _scenario.Workload.LookupsPerSecond,
+    };
+
+    private void ScheduleWorkload()
+    {
+        _signedKeys = new SignedKey[_scenario.Workload.SignedPutsPerSecond > 0 ? Math.Max(1, _scenario.Workload.SignedKeys) : 0];
+        for (var i = 0; i < _signedKeys.Length; i++)
+        {
+            _signedKeys[i] = NewSignedKey(i);
+        }
+
+        foreach (var kind in Enum.GetValues<WorkloadKind>())
+        {
+            ScheduleNextArrival(kind, Ticks(_scenario.Workload.StartSeconds));
+        }
+    }
+
+    private SignedKey NewSignedKey(int i)
+    {
+        var salt = System.Text.Encoding.ASCII.GetBytes($"key-{i}");
+        if (RealCrypto)
+        {
+            var seed = new byte[32];
+            _rng.NextBytes(seed);
+            var identity = DhtIdentity.FromSeed(seed);
+            return new SignedKey(identity.PublicKey.ToArray(), salt, identity);
+        }
+
+        var pk = new byte[32];
+        _rng.NextBytes(pk);
+        return new SignedKey(pk, salt, null);
+    }
+
+    private void ScheduleNextArrival(WorkloadKind kind, long after)
+    {
+        var rate = Rate(kind);
+        if (rate <= 0)
+        {
+            return;
+        }
+
+        var gap = -Math.Log(1 - _rng.NextDouble()) / rate;
+        var at = after + Math.Max(1, Ticks(gap));
+        var isWrite = kind is WorkloadKind.Put or WorkloadKind.SignedPut;
+        if (isWrite && _scenario.Workload.StopWritesSeconds is { } stop && at >= Ticks(stop))
+        {
+            return;
+        }
+
+        Schedule(at, new SimEvent(SimEventKind.Workload, -1, Extra: (int)kind));
+    }
+
+    private void RunWorkload(WorkloadKind kind)
+    {
+        ScheduleNextArrival(kind, _now);
+        if (_operationsStarted >= _scenario.Workload.MaxOperations || RandomUpNode() is not { } node)
+        {
+            return;
+        }
+
+        var engine = node.Engine!;
+        var local = node.LocalTime(_now);
+        PendingOp? op = null;
+        long id = 0;
+        switch (kind)
+        {
+            case WorkloadKind.Put:
+                var value = new byte[Math.Max(1, _scenario.Workload.ValueBytes)];
+                _rng.NextBytes(value);
+                var record = DhtRecord.CreateImmutable(value);
+                op = new PendingOp(kind, _now) { Key = record.Key, Value = value };
+                id = engine.StartPut(local, record, null);
+                break;
+            case WorkloadKind.SignedPut:
+                var index = _rng.NextInt32(_signedKeys!.Length);
+                var key = _signedKeys[index];
+                var seq = ++key.NextSeq;
+                var signed = Sign(key, System.Text.Encoding.ASCII.GetBytes($"seq {seq} of key {index}"), seq);
+                op = new PendingOp(kind, _now) { Key = signed.Key, SignedIndex = index, Sequence = seq };
+                id = engine.StartPut(local, signed, null);
+                break;
+            case WorkloadKind.Get:
+                op = PickGetTarget();
+                if (op is null)
+                {
+                    return;
+                }
+
+                id = engine.StartGet(local, op.Key, op.SignedIndex >= 0 ? 2 : 1);
+                break;
+            case WorkloadKind.Lookup:
+                var target = _rng.NextNodeId();
+                op = new PendingOp(kind, _now) { Key = target };
+                id = engine.StartLookup(local, target);
+                break;
+        }
+
+        _operationsStarted++;
+        _pendingOps[(node.Index, id)] = op!;
+        Drain(node);
+    }
+
+    private DhtRecord Sign(SignedKey key, byte[] value, long seq)
+    {
+        if (key.Identity is { } identity)
+        {
+            return DhtRecord.CreateSigned(identity, value, seq, key.Salt);
+        }
+
+        var payload = Bep44.SigningPayload(key.Salt, seq, value);
+        var signature = new byte[64];
+        ModeledCryptoSuite.Sign(key.PublicKey, payload, signature);
+        return DhtRecord.FromParts(true, value, key.PublicKey, key.Salt, seq, signature);
+    }
+
+    private PendingOp? PickGetTarget()
+    {
+        var liveSigned = _signedKeys!.Count(k => k.LatestAcked > 0);
+        var margin = Ticks(30);
+        var useSigned = liveSigned > 0 && (_puts.Count == 0 || _rng.NextDouble() < 0.3);
+        if (useSigned)
+        {
+            var candidates = _signedKeys!.Where(k => k.LatestAcked > 0).ToArray();
+            var key = candidates[_rng.NextInt32(candidates.Length)];
+            return new PendingOp(WorkloadKind.Get, _now) { Key = key.Key, SignedIndex = Array.IndexOf(_signedKeys!, key), Sequence = key.LatestAcked };
+        }
+
+        for (var attempt = 0; attempt < 8 && _puts.Count > 0; attempt++)
+        {
+            var put = _puts[_rng.NextInt32(_puts.Count)];
+            if (put.ExpiresTicks > _now + margin)
+            {
+                return new PendingOp(WorkloadKind.Get, _now) { Key = put.Key, Value = put.Value };
+            }
+        }
+
+        return null;
+    }
+
+    private void OnEngineEvent(SimNode node, EngineEvent engineEvent)
+    {
+        if (!_pendingOps.Remove((node.Index, engineEvent.OperationId), out var op))
+        {
+            return; // bootstrap and maintenance
+        }
+
+        var latencyMs = (_now - op.StartTicks) / (double)TimeSpan.TicksPerMillisecond;
+        var stats = engineEvent.Stats;
+        var success = false;
+        int? roundsToClosest = null;
+        double? recall = null;
+        switch (engineEvent)
+        {
+            case PutCompleted put:
+                success = put.Result.Acknowledged > 0;
+                if (success && op.Kind == WorkloadKind.Put)
+                {
+                    _puts.Add(new PutEntry(op.Key, op.Value!, _now, _now + Ticks(_scenario.RecordTtlSeconds), put.Result.Acknowledged));
+                }
+                else if (success)
+                {
+                    var key = _signedKeys![op.SignedIndex];
+                    key.LatestAcked = Math.Max(key.LatestAcked, op.Sequence);
+                    key.Key = op.Key;
+                    key.LastAckTicks = _now;
+                }
+
+                break;
+            case GetCompleted get:
+                success = get.Record is { } r && (op.SignedIndex >= 0
+                    ? r.IsMutable && r.Sequence >= op.Sequence
+                    : !r.IsMutable && r.Value.Span.SequenceEqual(op.Value));
+                break;
+            case LookupCompleted lookup:
+                (success, roundsToClosest, recall) = ScoreLookup(op.Key, lookup.Closest, stats);
+                break;
+            case OperationFailed:
+                success = false;
+                break;
+        }
+
+        var kind = op.Kind switch
+        {
+            WorkloadKind.Put => "put",
+            WorkloadKind.SignedPut => "signedPut",
+            WorkloadKind.Get => op.SignedIndex >= 0 ? "signedGet" : "get",
+            _ => "lookup",
+        };
+        Operations.Add(new OperationRecord(op.StartTicks / (double)TimeSpan.TicksPerSecond, kind, success, latencyMs, stats.Hops, stats.Messages, roundsToClosest, recall));
+        _intervalOps++;
+        if (success)
+        {
+            _intervalOk++;
+        }
+    }
+
+    /// <summary>Recall of the true k closest live nodes, and the round in which the true closest was first learned.</summary>
+    private (bool Success, int? RoundsToClosest, double Recall) ScoreLookup(NodeId target, IReadOnlyList<NodeId> found, OperationStats stats)
+    {
+        var k = Math.Min(_scenario.K, _up.Count);
+        var truth = TrueClosest(target, k);
+        var foundSet = found.ToHashSet();
+        var hits = truth.Count(foundSet.Contains);
+        int? rounds = null;
+        if (truth.Count > 0 && stats.Candidates is { } candidates)
+        {
+            foreach (var c in candidates)
+            {
+                if (c.Id == truth[0])
+                {
+                    rounds = c.DiscoveredRound;
+                    break;
+                }
+            }
+        }
+
+        return (truth.Count > 0 && foundSet.Contains(truth[0]), rounds, k == 0 ? 0 : hits / (double)k);
+    }
+
+    /// <summary>The k live nodes closest to <paramref name="target"/>, closest first (global knowledge, O(n log k)).</summary>
+    internal List<NodeId> TrueClosest(NodeId target, int k)
+    {
+        var heap = new PriorityQueue<NodeId, NodeId>(k + 1, Comparer<NodeId>.Create((a, b) => b.CompareTo(a)));
+        foreach (var index in _up)
+        {
+            var id = _nodes[index].Id;
+            var distance = id.Xor(target);
+            if (heap.Count < k)
+            {
+                heap.Enqueue(id, distance);
+            }
+            else if (heap.TryPeek(out _, out var worst) && distance < worst)
+            {
+                heap.DequeueEnqueue(id, distance);
+            }
+        }
+
+        var result = new List<NodeId>(heap.Count);
+        while (heap.TryDequeue(out var id, out _))
+        {
+            result.Add(id);
+        }
+
+        result.Reverse();
+        return result;
+    }
+
+    private void FailPendingOperations(SimNode node)
+    {
+        // Operations of a node that crashed are abandoned, not counted: the client went away, not the DHT.
+        var keys = _pendingOps.Keys.Where(k => k.Node == node.Index).ToList();
+        keys.Sort();
+        foreach (var key in keys)
+        {
+            _pendingOps.Remove(key);
+        }
+    }
+
+    internal sealed class PendingOp(WorkloadKind kind, long startTicks)
+    {
+        public WorkloadKind Kind { get; } = kind;
+
+        public long StartTicks { get; } = startTicks;
+
+        public NodeId Key { get; init; }
+
+        public byte[]? Value { get; init; }
+
+        public int SignedIndex { get; init; } = -1;
+
+        public long Sequence { get; init; }
+    }
+
+    internal sealed record PutEntry(NodeId Key, byte[] Value, long AckedTicks, long ExpiresTicks, int Acknowledged);
+
+    internal sealed class SignedKey(byte[] publicKey, byte[] salt, DhtIdentity? identity)
+    {
+        public byte[] PublicKey { get; } = publicKey;
+
+        public byte[] Salt { get; } = salt;
+
+        public DhtIdentity? Identity { get; } = identity;
+
+        public NodeId Key { get; set; } = DhtRecord.MutableKey(publicKey, salt);
+
+        public long NextSeq { get; set; }
+
+        public long LatestAcked { get; set; }
+
+        public long LastAckTicks { get; set; }
+    }
+}

@@ -1,0 +1,293 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using Dht.Protocol;
+using Dht.Security;
+using Dht.Simulator.Crypto;
+using Dht.Simulator.Metrics;
+using Dht.Simulator.Scenarios;
+
+namespace Dht.Simulator.World;
+
+/// <summary>
+/// The simulated world: a virtual clock and one event queue ordered by (time, sequence) that delivers datagrams and
+/// timer wake-ups straight into each node's <see cref="DhtEngine"/>, the same engine real nodes run. One thread, no
+/// tasks; every random draw comes from generators seeded from the scenario's seed, so a run replays exactly.
+/// </summary>
+internal sealed partial class SimWorld : IDisposable
+{
+    private readonly Scenario _scenario;
+    private readonly PriorityQueue<SimEvent, EventKey> _queue = new();
+    private readonly Xoshiro256 _rng;
+    private readonly Xoshiro256 _netRng;
+    private readonly EngineOptions _engineOptions;
+    private readonly List<SimNode> _nodes;
+    private readonly List<int> _up = [];
+    private readonly byte[] _transmitBuffer = new byte[2048];
+    private readonly XxHash3 _trace = new();
+    private readonly byte[] _traceScratch = new byte[32];
+    private readonly long _endTicks;
+    private long _sequence;
+    private long _now;
+    private long _events;
+
+    public SimWorld(Scenario scenario, bool realCrypto, Action<string>? log = null)
+    {
+        _scenario = scenario;
+        RealCrypto = realCrypto;
+        _rng = new Xoshiro256(scenario.Seed);
+        _netRng = new Xoshiro256(scenario.Seed ^ 0x6E6574776F726BUL);
+        _endTicks = Ticks(scenario.DurationSeconds);
+        _engineOptions = BuildEngineOptions(scenario);
+        _engineOptions.Validate();
+        Log = log ?? (_ => { });
+        _nodes = new List<SimNode>(scenario.Nodes);
+        CreateNodes();
+        PlaceNodes();
+    }
+
+    public bool RealCrypto { get; }
+
+    public Action<string> Log { get; }
+
+    public Accounting Accounting { get; } = new();
+
+    public List<OperationRecord> Operations { get; } = [];
+
+    public List<TimelineRow> Timeline { get; } = [];
+
+    public List<string> Violations { get; } = [];
+
+    public long Events => _events;
+
+    public double NowSeconds => _now / (double)TimeSpan.TicksPerSecond;
+
+    public double EndSeconds => _scenario.DurationSeconds;
+
+    public int LiveNodes => _up.Count;
+
+    public IReadOnlyList<SimNode> Nodes => _nodes;
+
+    /// <summary>Hex of the hash over every processed event in order: equal for equal (scenario, seed, build).</summary>
+    public string TraceHash => Convert.ToHexStringLower(_trace.GetCurrentHash());
+
+    public static long Ticks(double seconds) => (long)(seconds * TimeSpan.TicksPerSecond);
+
+    private static EngineOptions BuildEngineOptions(Scenario s) => new()
+    {
+        K = s.K,
+        Alpha = s.Alpha,
+        RecordTtl = TimeSpan.FromSeconds(s.RecordTtlSeconds),
+        RepublishInterval = TimeSpan.FromSeconds(s.RepublishSeconds),
+        ReplicationInterval = TimeSpan.FromSeconds(s.ReplicationSeconds),
+        CollectLookupDetails = true,
+        StoreFanout = s.Checks.BreakReplication ? 1 : null,
+
+        // Simulated addresses are dense private ranges, so the subnet diversity limits would bite: off in the simulator.
+        Routing = new Dht.Routing.RoutingOptions { K = s.K, MaxContactsPerSubnetInTable = 0, MaxContactsPerSubnetPerBucket = 0 },
+        MaxSessions = 256,
+    };
+
+    private void CreateNodes()
+    {
+        for (var i = 0; i < _scenario.Nodes; i++)
+        {
+            ICryptoSuite crypto;
+            NodeId id;
+            if (RealCrypto)
+            {
+                var seed = new byte[32];
+                _rng.NextBytes(seed);
+                var identity = DhtIdentity.FromSeed(seed);
+                crypto = new NSecCryptoSuite(identity);
+                id = identity.Id;
+            }
+            else
+            {
+                id = _rng.NextNodeId();
+                crypto = new ModeledCryptoSuite(id);
+            }
+
+            _nodes.Add(new SimNode(i, id, crypto, AddressOf(i)));
+        }
+    }
+
+    /// <summary>Node i listens on 10.a.b.c:4000 with a.b.c = i + 1; the address maps back to i without a table.</summary>
+    public static PeerAddress AddressOf(int index)
+    {
+        var n = index + 1;
+        return PeerAddress.FromIPv4([10, (byte)(n >> 16), (byte)(n >> 8), (byte)n], 4000);
+    }
+
+    public static int IndexOf(PeerAddress address) =>
+        address.IsIPv4 && address.Port == 4000 && (address.Low & 0xFF000000UL) == 0x0A000000UL
+            ? (int)(address.Low & 0x00FFFFFFUL) - 1
+            : -1;
+
+    // ------------------------------------------------------------------ event loop
+
+    private void Schedule(long time, SimEvent e) => _queue.Enqueue(e, new EventKey(time, _sequence++));
+
+    /// <summary>Runs the scenario to its end. <paramref name="progress"/> is called about every simulated second.</summary>
+    public void Run(Action<SimWorld>? progress = null)
+    {
+        ScheduleStart();
+        var nextProgress = 0L;
+        while (_queue.TryDequeue(out var e, out var key))
+        {
+            if (key.Time > _endTicks)
+            {
+                _queue.Enqueue(e, key);
+                break;
+            }
+
+            _now = key.Time;
+            _events++;
+            TraceEvent(e);
+            Dispatch(e);
+            if (_now >= nextProgress)
+            {
+                progress?.Invoke(this);
+                nextProgress = _now + TimeSpan.TicksPerSecond;
+            }
+        }
+
+        _now = _endTicks;
+        FinishRun();
+        progress?.Invoke(this);
+    }
+
+    private void TraceEvent(in SimEvent e)
+    {
+        var s = _traceScratch.AsSpan();
+        BinaryPrimitives.WriteInt64LittleEndian(s, _now);
+        s[8] = (byte)e.Kind;
+        BinaryPrimitives.WriteInt32LittleEndian(s[9..], e.Node);
+        BinaryPrimitives.WriteInt32LittleEndian(s[13..], e.From);
+        BinaryPrimitives.WriteInt32LittleEndian(s[17..], e.Length);
+        _trace.Append(s[..21]);
+        if (e.Data is { } data)
+        {
+            _trace.Append(data.AsSpan(0, e.Length));
+        }
+    }
+
+    private void Dispatch(in SimEvent e)
+    {
+        switch (e.Kind)
+        {
+            case SimEventKind.Deliver:
+                Deliver(e);
+                break;
+            case SimEventKind.Wake:
+                Wake(e.Node);
+                break;
+            case SimEventKind.Join:
+                Join(_nodes[e.Node]);
+                break;
+            case SimEventKind.Crash:
+                Crash(_nodes[e.Node], dead: false);
+                break;
+            case SimEventKind.Restart:
+                Restart(_nodes[e.Node]);
+                break;
+            case SimEventKind.Workload:
+                RunWorkload((WorkloadKind)e.Extra);
+                break;
+            case SimEventKind.Interval:
+                CloseInterval();
+                break;
+            case SimEventKind.KillDead:
+                KillDeadFraction();
+                break;
+        }
+    }
+
+    private void Deliver(in SimEvent e)
+    {
+        var node = _nodes[e.Node];
+        try
+        {
+            if (node.State != NodeState.Up || node.Engine is null)
+            {
+                Accounting.DroppedNodeDown++;
+                return;
+            }
+
+            if (node.BehindNat && !NatAllows(node, e.From))
+            {
+                Accounting.DroppedNat++;
+                return;
+            }
+
+            Accounting.Delivered++;
+            node.Engine.HandleDatagram(node.LocalTime(_now), _nodes[e.From].Address, e.Data.AsSpan(0, e.Length));
+            Drain(node);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(e.Data!);
+        }
+    }
+
+    private void Wake(int index)
+    {
+        var node = _nodes[index];
+        if (node.ScheduledWake != _now || node.Engine is null || node.State != NodeState.Up)
+        {
+            return; // stale wake-up: the node was rescheduled, crashed or restarted since
+        }
+
+        node.ScheduledWake = long.MaxValue;
+        node.Engine.HandleTimeout(node.LocalTime(_now));
+        Drain(node);
+    }
+
+    /// <summary>After every input: transmits into the network, events to the workload, then the next wake-up.</summary>
+    private void Drain(SimNode node)
+    {
+        var engine = node.Engine!;
+        while (engine.TryPollTransmit(_transmitBuffer, out var to, out var length))
+        {
+            Transmit(node, to, length);
+        }
+
+        while (engine.TryPollEvent(out var engineEvent))
+        {
+            OnEngineEvent(node, engineEvent!);
+        }
+
+        if (engine.PollTimeout() is { } next)
+        {
+            var global = Math.Max(node.GlobalTicks(next), _now);
+            if (global < node.ScheduledWake)
+            {
+                node.ScheduledWake = global;
+                Schedule(global, new SimEvent(SimEventKind.Wake, node.Index));
+            }
+        }
+    }
+
+    private void FinishRun()
+    {
+        while (_queue.TryDequeue(out var e, out _))
+        {
+            if (e.Kind == SimEventKind.Deliver)
+            {
+                Accounting.InFlight++;
+                ArrayPool<byte>.Shared.Return(e.Data!);
+            }
+        }
+
+        RunFinalChecks();
+    }
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Engine?.Dispose();
+            (node.Crypto as IDisposable)?.Dispose();
+        }
+    }
+}

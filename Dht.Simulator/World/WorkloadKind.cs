@@ -1,0 +1,9 @@
+namespace Dht.Simulator.World;
+
+internal enum WorkloadKind
+{
+    Put,
+    Get,
+    SignedPut,
+    Lookup,
+}
