@@ -95,14 +95,10 @@ internal sealed partial class DhtEngine
         }
 
         _scratchKeys.Clear();
-        _routing.CollectBucketsNeedingRefresh(_now, _rng, _scratchKeys);
+        // Only as many buckets as the budget allows are marked refreshed; the others stay due for the next tick.
+        _routing.CollectBucketsNeedingRefresh(_now, _rng, _scratchKeys, budget);
         foreach (var target in _scratchKeys)
         {
-            if (budget-- <= 0)
-            {
-                break;
-            }
-
             var op = NewOperation(OperationKind.Refresh, target, reports: false);
             AddRoutingCandidates(op);
             Pump(op);

@@ -162,6 +162,11 @@ internal sealed partial class DhtEngine : IDisposable
     {
         Advance(now);
         var op = NewOperation(OperationKind.Bootstrap, LocalId);
+        if (op.Finished)
+        {
+            return op.Id; // over MaxConcurrentOperations: already failed, no probes for it
+        }
+
         foreach (var (address, id) in seeds)
         {
             if (id is { } known)
@@ -185,6 +190,11 @@ internal sealed partial class DhtEngine : IDisposable
         ArgumentNullException.ThrowIfNull(record);
         var ttl = (uint)_options.RecordTtl.TotalSeconds;
         var op = NewOperation(OperationKind.Put, record.Key, record, cas, ttl, reports: true);
+        if (op.Finished)
+        {
+            return op.Id; // over MaxConcurrentOperations: already failed, so nothing is stored or scheduled for republish
+        }
+
         op.LocalResult = publishLocally ? StoreLocal(record, cas, isLocal: true, ttl) : RecordRejection.None;
         AddRoutingCandidates(op);
         Pump(op);
@@ -195,6 +205,11 @@ internal sealed partial class DhtEngine : IDisposable
     {
         Advance(now);
         var op = NewOperation(OperationKind.Get, key, quorum: Math.Max(1, quorum));
+        if (op.Finished)
+        {
+            return op.Id; // over MaxConcurrentOperations: already failed
+        }
+
         // Even our own store is checked: a record is validated before anything counts it.
         if (_storage.TryGet(key, _now, out var stored)
             && stored.Record.Key == key

@@ -65,15 +65,16 @@ internal sealed partial class RoutingTable
     /// <summary>
     /// Clears <paramref name="targets"/> and adds one random id inside each non-empty bucket with no lookup for
     /// <see cref="RoutingOptions.BucketRefreshInterval"/>, in bucket order. Those buckets count as used at
-    /// <paramref name="now"/>: the engine is expected to start a lookup for every target returned.
+    /// <paramref name="now"/>: the engine is expected to start a lookup for every target returned. At most
+    /// <paramref name="max"/> buckets are taken; due buckets beyond it stay due.
     /// </summary>
     /// <returns>The number of targets.</returns>
-    public int CollectBucketsNeedingRefresh(Instant now, Xoshiro256 rng, List<NodeId> targets)
+    public int CollectBucketsNeedingRefresh(Instant now, Xoshiro256 rng, List<NodeId> targets, int max = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(rng);
         ArgumentNullException.ThrowIfNull(targets);
         targets.Clear();
-        for (var i = 0; i < _buckets.Length; i++)
+        for (var i = 0; i < _buckets.Length && targets.Count < max; i++)
         {
             var bucket = _buckets[i];
             if (bucket is { Count: > 0 } && now - bucket.LastUsed >= _options.BucketRefreshInterval)

@@ -1,0 +1,268 @@
+using System.Buffers.Binary;
+using Dht.Lookup;
+using Dht.Protocol;
+using Dht.Wire;
+
+namespace Dht.Tests.Lookup;
+
+/// <summary>
+/// The lookup state machine on its own: alpha bound, XOR order, what it ignores, the candidate bound, when it is
+/// finished, and a whole lookup over a static network of 2,000 ids.
+/// </summary>
+[TestClass]
+public sealed class IterativeLookupTests
+{
+    /// <summary>Target zero: a candidate's distance is its id, so small ids are close.</summary>
+    private static readonly NodeId Target = default;
+
+    private static readonly NodeId Self = new(ulong.MaxValue, 0, 0, 1);
+
+    private static NodeId Id(ulong distance) => new(0, 0, 0, distance);
+
+    private static PeerAddress Address(int i) => PeerAddress.FromIPv4([10, (byte)(i >> 16), (byte)(i >> 8), (byte)i], 4000);
+
+    private static IterativeLookup NewLookup(int k, int alpha, int maxCandidates, params ulong[] distances)
+    {
+        var lookup = new IterativeLookup(Target, Self, k, alpha, maxCandidates);
+        foreach (var d in distances)
+        {
+            lookup.AddCandidate(Id(d), Address((int)d));
+        }
+
+        return lookup;
+    }
+
+    /// <summary>The candidates' distances (their ids' low 64 bits, as the high bits are zero), in list order.</summary>
+    private static ulong[] Distances(IterativeLookup lookup) =>
+        [.. lookup.Candidates.Select(c => BinaryPrimitives.ReadUInt64BigEndian(c.Distance.ToArray().AsSpan(24)))];
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(3)]
+    [DataRow(5)]
+    public void TryGetNext_AlphaInFlight_NullUntilOneCompletes(int alpha)
+    {
+        var lookup = NewLookup(20, alpha, 200, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+        var sent = new List<LookupCandidate>();
+        while (lookup.TryGetNext(1) is { } c)
+        {
+            sent.Add(c);
+        }
+
+        Assert.HasCount(alpha, sent, $"alpha {alpha}");
+        Assert.AreEqual(alpha, lookup.InFlight);
+        CollectionAssert.AreEqual(Enumerable.Range(1, alpha).Select(i => Id((ulong)i)).ToList(), sent.Select(c => c.Id).ToList(), "closest first");
+        Assert.IsTrue(sent.All(c => c.State == CandidateState.InFlight));
+
+        lookup.OnSuccess(sent[0]);
+        var next = lookup.TryGetNext(2);
+        Assert.IsNotNull(next);
+        Assert.AreEqual(Id((ulong)alpha + 1), next.Id);
+        Assert.AreEqual(2, next.Round);
+        Assert.IsNull(lookup.TryGetNext(2), "alpha in flight again");
+        Assert.AreEqual(alpha + 1, lookup.RequestsSent);
+    }
+
+    [TestMethod]
+    [DataRow(101UL)]
+    [DataRow(102UL)]
+    public void AddCandidate_RandomOrder_SortedByXorDistance(ulong seed)
+    {
+        var rng = new Xoshiro256(seed);
+        var target = rng.NextNodeId();
+        var lookup = new IterativeLookup(target, Self, 20, 3, 500);
+        var ids = Enumerable.Range(0, 300).Select(_ => rng.NextNodeId()).ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            lookup.AddCandidate(ids[i], Address(i + 1));
+        }
+
+        Assert.HasCount(ids.Count, lookup.Candidates, $"seed {seed}");
+        var expected = ids.OrderBy(id => id.Xor(target)).ToList();
+        CollectionAssert.AreEqual(expected, lookup.Candidates.Select(c => c.Id).ToList(), $"seed {seed}");
+        Assert.IsTrue(lookup.Candidates.All(c => c.Distance == c.Id.Xor(target)), $"seed {seed}");
+    }
+
+    [TestMethod]
+    public void AddCandidate_DuplicateSelfZeroOrUnspecifiedAddress_Ignored()
+    {
+        var lookup = NewLookup(20, 3, 200, 5);
+        lookup.AddCandidate(Id(5), Address(99)); // duplicate id, other address: first one kept
+        lookup.AddCandidate(Self, Address(1));
+        lookup.AddCandidate(default, Address(2));
+        lookup.AddCandidate(Id(6), PeerAddress.FromIPv4([0, 0, 0, 0], 4000));
+        lookup.AddCandidate(Id(7), PeerAddress.FromIPv4([10, 0, 0, 7], 0));
+        lookup.AddCandidates([new WireContact(Id(5), Address(5)), new WireContact(Self, Address(3))]);
+
+        Assert.HasCount(1, lookup.Candidates);
+        Assert.AreEqual(Id(5), lookup.Candidates[0].Id);
+        Assert.AreEqual(Address(5), lookup.Candidates[0].Address);
+    }
+
+    [TestMethod]
+    public void AddCandidate_Full_OnlyCloserReplacesFarthestNotContacted()
+    {
+        var lookup = NewLookup(2, 1, 4, 40);
+        var contacted = lookup.TryGetNext(1);
+        Assert.AreEqual(Id(40), contacted!.Id);
+        foreach (var d in new ulong[] { 10, 20, 30 })
+        {
+            lookup.AddCandidate(Id(d), Address((int)d));
+        }
+
+        CollectionAssert.AreEqual(new ulong[] { 10, 20, 30, 40 }, Distances(lookup));
+
+        lookup.AddCandidate(Id(35), Address(35)); // farther than every not-contacted one: stays out
+        CollectionAssert.AreEqual(new ulong[] { 10, 20, 30, 40 }, Distances(lookup));
+        lookup.AddCandidate(Id(50), Address(50));
+        CollectionAssert.AreEqual(new ulong[] { 10, 20, 30, 40 }, Distances(lookup));
+
+        lookup.AddCandidate(Id(15), Address(15)); // replaces 30, the farthest not contacted; 40 (in flight) stays
+        CollectionAssert.AreEqual(new ulong[] { 10, 15, 20, 40 }, Distances(lookup));
+        lookup.AddCandidate(Id(5), Address(5));
+        CollectionAssert.AreEqual(new ulong[] { 5, 10, 15, 40 }, Distances(lookup));
+        lookup.AddCandidate(Id(12), Address(12)); // between not-contacted ones: replaces 15
+        CollectionAssert.AreEqual(new ulong[] { 5, 10, 12, 40 }, Distances(lookup));
+        Assert.AreEqual(CandidateState.InFlight, lookup.Candidates[3].State);
+    }
+
+    [TestMethod]
+    public void AddCandidate_FullAndAllContacted_NothingGetsIn()
+    {
+        var lookup = NewLookup(4, 4, 4, 10, 20, 30, 40);
+        while (lookup.TryGetNext(1) is not null)
+        {
+        }
+
+        lookup.AddCandidate(Id(1), Address(1));
+        CollectionAssert.AreEqual(new ulong[] { 10, 20, 30, 40 }, Distances(lookup));
+    }
+
+    [TestMethod]
+    public void AddCandidate_MaxBelowK_KIsTheBound()
+    {
+        var lookup = NewLookup(5, 3, 2, 1, 2, 3, 4, 5, 6, 7);
+        CollectionAssert.AreEqual(new ulong[] { 1, 2, 3, 4, 5 }, Distances(lookup));
+    }
+
+    [TestMethod]
+    public void IsFinished_KClosestAnswered_TrueWithFartherNotContacted()
+    {
+        var lookup = NewLookup(3, 3, 200, 1, 2, 3, 4, 5, 6);
+        Assert.IsFalse(lookup.IsFinished);
+        var sent = new[] { lookup.TryGetNext(1)!, lookup.TryGetNext(1)!, lookup.TryGetNext(1)! };
+        lookup.OnSuccess(sent[0]);
+        lookup.OnSuccess(sent[1]);
+        Assert.IsFalse(lookup.IsFinished, "one of the k closest still in flight");
+        Assert.IsNull(lookup.TryGetNext(2), "2 answered + 1 in flight = k: nothing more to send");
+        lookup.OnSuccess(sent[2]);
+        Assert.IsTrue(lookup.IsFinished);
+        Assert.IsNull(lookup.TryGetNext(2));
+        Assert.AreEqual(3, lookup.Succeeded);
+        CollectionAssert.AreEqual(new[] { Id(1), Id(2), Id(3) }, lookup.ClosestSucceeded(10).Select(c => c.Id).ToList());
+    }
+
+    [TestMethod]
+    public void IsFinished_CloserCandidateArrivesLate_FalseUntilItAnswers()
+    {
+        var lookup = NewLookup(2, 2, 200, 10, 20);
+        var a = lookup.TryGetNext(1)!;
+        var b = lookup.TryGetNext(1)!;
+        lookup.OnSuccess(a);
+        lookup.OnSuccess(b);
+        Assert.IsTrue(lookup.IsFinished);
+        lookup.AddCandidate(Id(5), Address(5));
+        Assert.IsFalse(lookup.IsFinished, "a closer, uncontacted candidate reopens the lookup");
+        var c = lookup.TryGetNext(2);
+        Assert.AreEqual(Id(5), c!.Id);
+        lookup.OnSuccess(c);
+        Assert.IsTrue(lookup.IsFinished);
+    }
+
+    [TestMethod]
+    public void OnFailure_OneOfKClosest_NextCandidateLetIn()
+    {
+        var lookup = NewLookup(3, 3, 200, 1, 2, 3, 4, 5, 6);
+        var sent = new[] { lookup.TryGetNext(1)!, lookup.TryGetNext(1)!, lookup.TryGetNext(1)! };
+        lookup.OnFailure(sent[0]);
+        Assert.AreEqual(CandidateState.Failed, sent[0].State);
+        Assert.AreEqual(2, lookup.InFlight);
+        var next = lookup.TryGetNext(2);
+        Assert.AreEqual(Id(4), next!.Id);
+        lookup.OnSuccess(sent[1]);
+        lookup.OnSuccess(sent[2]);
+        Assert.IsFalse(lookup.IsFinished, "the 4th is now among the k closest non-failed and has not answered");
+        lookup.OnSuccess(next);
+        Assert.IsTrue(lookup.IsFinished);
+        CollectionAssert.AreEqual(new[] { Id(2), Id(3), Id(4) }, lookup.ClosestSucceeded(3).Select(c => c.Id).ToList());
+
+        lookup.OnFailure(sent[1]); // a late failure after success changes nothing
+        Assert.AreEqual(CandidateState.Succeeded, sent[1].State);
+        Assert.AreEqual(0, lookup.InFlight);
+    }
+
+    [TestMethod]
+    public void IsFinished_AllFailed_TrueWithNothingLeft()
+    {
+        var lookup = NewLookup(3, 2, 200, 1, 2, 3);
+        while (lookup.TryGetNext(1) is { } c)
+        {
+            lookup.OnFailure(c);
+        }
+
+        Assert.IsTrue(lookup.IsFinished);
+        Assert.AreEqual(3, lookup.RequestsSent);
+        Assert.IsEmpty(lookup.ClosestSucceeded(3));
+    }
+
+    [TestMethod]
+    [DataRow(201UL, 20, 3)]
+    [DataRow(202UL, 20, 3)]
+    [DataRow(203UL, 8, 1)]
+    [DataRow(204UL, 16, 5)]
+    public void Lookup_StaticNetworkGlobalKnowledge_ConvergesOnTrueKClosest(ulong seed, int k, int alpha)
+    {
+        const int size = 2000;
+        var rng = new Xoshiro256(seed);
+        var ids = Enumerable.Range(0, size).Select(_ => rng.NextNodeId()).ToList();
+        var self = ids[0];
+        var target = rng.NextNodeId();
+        var addressOf = new Dictionary<NodeId, PeerAddress>();
+        for (var i = 0; i < size; i++)
+        {
+            addressOf[ids[i]] = Address(i + 1);
+        }
+
+        var trueClosest = ids.OrderBy(id => id.Xor(target)).ToList();
+        var expected = trueClosest.Where(id => id != self).Take(k).ToList();
+        var answer = trueClosest.Take(k).Select(id => new WireContact(id, addressOf[id])).ToList();
+
+        var lookup = new IterativeLookup(target, self, k, alpha, 200);
+        for (var i = 0; i < k; i++)
+        {
+            var start = ids[1 + rng.NextInt32(size - 1)];
+            lookup.AddCandidate(start, addressOf[start]);
+        }
+
+        // Requests are answered in the order sent, one at a time; every node answers with its true k closest.
+        var inFlight = new Queue<LookupCandidate>();
+        var rounds = 0;
+        while (!lookup.IsFinished)
+        {
+            while (lookup.TryGetNext(++rounds) is { } c)
+            {
+                inFlight.Enqueue(c);
+            }
+
+            Assert.IsLessThanOrEqualTo(alpha, lookup.InFlight, $"seed {seed}");
+            Assert.IsNotEmpty(inFlight, $"stalled; seed {seed}");
+            var asked = inFlight.Dequeue();
+            lookup.OnSuccess(asked);
+            lookup.AddCandidates(answer);
+        }
+
+        var found = lookup.ClosestSucceeded(k).Select(c => c.Id).ToList();
+        CollectionAssert.AreEqual(expected, found, $"{lookup.RequestsSent} requests; seed {seed}");
+        Assert.IsLessThanOrEqualTo(k + (2 * alpha) + k, lookup.RequestsSent, $"seed {seed}");
+    }
+}

@@ -1,0 +1,347 @@
+using Dht.Protocol;
+using Dht.Security;
+using Dht.Tests.Support;
+using Dht.Wire;
+
+namespace Dht.Tests.Protocol;
+
+/// <summary>
+/// Every named engine bound (docs/architecture.md, "Bounds"), hit with small option values, and its documented outcome.
+/// Store bounds and option validation are in BoundsTests.Store.cs; ReceiveQueueCapacity in Hosting/ReceiveQueueCapacityTests.cs.
+/// </summary>
+[TestClass]
+public sealed partial class BoundsTests
+{
+    [TestMethod]
+    [DataRow(601UL)]
+    public void MaxPendingRequests_Reached_FurtherRequestsFailAtOnceAndLookupMovesOn(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o => { o.MaxPendingRequests = 16; o.Alpha = 16; });
+        var first = f.Peers(0, 20);
+        var op1 = f.Engine.StartBootstrap(f.Now, [.. first.Select(p => (p.Address, (NodeId?)p.Id))]);
+        Assert.AreEqual(16, f.Engine.PendingRequests, $"seed {seed}");
+        Assert.HasCount(16, WirePeer.Drain(f.Engine), $"seed {seed}");
+
+        // A second lookup finds the table full: each of its candidates fails at once, the next is tried, and it completes.
+        var second = f.Peers(20, 5);
+        var op2 = f.Engine.StartBootstrap(f.Now, [.. second.Select(p => (p.Address, (NodeId?)p.Id))]);
+        Assert.AreEqual(16, f.Engine.PendingRequests, $"seed {seed}");
+        Assert.IsEmpty(WirePeer.Drain(f.Engine), $"nothing sent beyond the bound; seed {seed}");
+        var done = f.Events().OfType<BootstrapCompleted>().Single();
+        Assert.AreEqual(op2, done.OperationId, $"seed {seed}");
+        Assert.AreEqual(0, done.Responded, $"seed {seed}");
+        Assert.AreEqual(1, f.Engine.ActiveOperations, $"op {op1} still running; seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(602UL)]
+    public void MaxPendingRequests_ProbesReached_FurtherProbesNotSent(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o => o.MaxPendingRequests = 16);
+        var seeds = Enumerable.Range(0, 20).Select(i => (BoundsFixture.AddressOf(i), (NodeId?)null)).ToList();
+        f.Engine.StartBootstrap(f.Now, seeds);
+        var sent = WirePeer.Drain(f.Engine);
+        Assert.HasCount(16, sent, $"seed {seed}");
+        Assert.IsTrue(sent.All(d => d.Data[1] == WireConstants.PacketWhoAreYou), $"seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(603UL)]
+    public void MaxConcurrentOperations_Reached_NewOperationFailsNamingTheOption(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o => o.MaxConcurrentOperations = 1);
+        var peer = f.Peers(0, 1)[0];
+        var running = f.Engine.StartBootstrap(f.Now, [(peer.Address, (NodeId?)peer.Id)]);
+        WirePeer.Drain(f.Engine);
+
+        var record = DhtRecord.CreateImmutable("bounded"u8.ToArray());
+        long[] ops =
+        [
+            f.Engine.StartGet(f.Now, record.Key, 1),
+            f.Engine.StartPut(f.Now, record, null),
+            f.Engine.StartBootstrap(f.Now, [(BoundsFixture.AddressOf(99), null)]),
+        ];
+        var failed = f.Events().OfType<OperationFailed>().ToList();
+        CollectionAssert.AreEqual(ops, failed.Select(e => e.OperationId).ToList(), $"seed {seed}");
+        Assert.IsTrue(failed.All(e => e.Reason.Contains("MaxConcurrentOperations = 1", StringComparison.Ordinal)), $"{failed[0].Reason}; seed {seed}");
+        Assert.AreEqual(1, f.Engine.ActiveOperations, $"op {running}; seed {seed}");
+
+        // A failed operation leaves no trace: nothing stored, no probe sent.
+        Assert.AreEqual(0, f.Engine.StoredRecords, $"seed {seed}");
+        Assert.IsEmpty(WirePeer.Drain(f.Engine), $"seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(604UL)]
+    public void MaxTransmitQueue_Reached_DatagramsDroppedAndCounted(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o => o.MaxTransmitQueue = 64);
+        for (var i = 0; i < 100; i++)
+        {
+            f.Engine.HandleDatagram(f.Now, BoundsFixture.AddressOf(i), WirePeer.WhoAreYou((ulong)i + 1));
+        }
+
+        Assert.AreEqual(64, f.Engine.TransmitQueueLength, $"seed {seed}");
+        Assert.AreEqual(36, f.Engine.Stats.TransmitQueueDrops, $"seed {seed}");
+        Assert.HasCount(64, WirePeer.Drain(f.Engine), $"seed {seed}");
+
+        f.Engine.HandleDatagram(f.Now, BoundsFixture.AddressOf(100), WirePeer.WhoAreYou(101));
+        Assert.AreEqual(1, f.Engine.TransmitQueueLength, $"room again once drained; seed {seed}");
+        Assert.AreEqual(36, f.Engine.Stats.TransmitQueueDrops, $"seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(605UL)]
+    public void MaxSessions_ManyPeers_CacheNeverExceedsIt(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o => o.MaxSessions = 16);
+        foreach (var peer in f.Peers(0, 40))
+        {
+            peer.Send(f.Engine, f.Now, peer.Seal(new Message { Type = MessageType.Ping, RequestId = 1 }));
+            Assert.IsLessThanOrEqualTo(16, f.Engine.SessionCount, $"seed {seed}");
+            var answers = WirePeer.Drain(f.Engine).Where(d => d.To == peer.Address).Select(d => peer.OpenMessage(d.Data, $"seed {seed}"));
+            Assert.IsTrue(answers.Any(m => m.Type == MessageType.Pong), $"seed {seed}");
+        }
+
+        Assert.AreEqual(16, f.Engine.SessionCount, $"seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(606UL)]
+    public void NewSessionsPerSecond_BurstBeyondBudget_RateLimitedThenRefillsWithTime(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o => o.NewSessionsPerSecond = 5);
+        var peers = f.Peers(0, 12);
+        int Ping(IEnumerable<WirePeer> who, Instant at)
+        {
+            var answered = 0;
+            foreach (var peer in who)
+            {
+                peer.Send(f.Engine, at, peer.Seal(new Message { Type = MessageType.Ping, RequestId = 1 }));
+                answered += WirePeer.Drain(f.Engine).Count(d => d.To == peer.Address) > 0 ? 1 : 0;
+            }
+
+            return answered;
+        }
+
+        Assert.AreEqual(5, Ping(peers, f.Now), $"one instant: the bucket's depth; seed {seed}");
+        Assert.AreEqual(7, f.Engine.Stats.Dropped(DropReason.RateLimited), $"seed {seed}");
+        Assert.AreEqual(5, Ping(peers.Take(5), f.Now), $"known peers are not limited; seed {seed}");
+        Assert.AreEqual(7, f.Engine.Stats.Dropped(DropReason.RateLimited), $"seed {seed}");
+
+        Assert.AreEqual(2, Ping(peers.Skip(5), f.Now + TimeSpan.FromSeconds(0.5)), $"half a second: 2.5 new sessions; seed {seed}");
+        Assert.AreEqual(12, f.Engine.Stats.Dropped(DropReason.RateLimited), $"seed {seed}");
+        Assert.AreEqual(5, Ping(peers.Skip(7), f.Now + TimeSpan.FromSeconds(10)), $"refilled, capped at the depth; seed {seed}");
+        Assert.AreEqual(12, f.Engine.Stats.Dropped(DropReason.RateLimited), $"seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(607UL, 0)]
+    [DataRow(607UL, 2)]
+    public void MaxVerificationsInFlight_Reached_UnknownRequestersNotPinged(ulong seed, int max)
+    {
+        using var f = new BoundsFixture(seed, o => o.MaxVerificationsInFlight = max);
+        var peers = f.Peers(0, 6);
+        var pinged = new List<Message>();
+        foreach (var peer in peers.Take(5))
+        {
+            peer.Send(f.Engine, f.Now, peer.Seal(new Message { Type = MessageType.Ping, RequestId = 1 }));
+            var ping = WirePeer.Drain(f.Engine).Where(d => d.To == peer.Address).Select(d => peer.OpenMessage(d.Data, $"seed {seed}"))
+                .SingleOrDefault(m => m.Type == MessageType.Ping);
+            Assert.AreEqual(pinged.Count < max, ping is not null, $"peer {pinged.Count}; max {max}; seed {seed}");
+            if (ping is not null)
+            {
+                pinged.Add(ping);
+            }
+        }
+
+        Assert.AreEqual(0, f.Engine.RoutingTableSize, $"seed {seed}");
+        if (max == 0)
+        {
+            return;
+        }
+
+        // The first verification is answered: the peer is admitted and a slot frees for the next unknown requester.
+        var first = peers[0];
+        first.Send(f.Engine, f.Now, first.Seal(new Message { Type = MessageType.Pong, RequestId = pinged[0].RequestId, ObservedAddress = first.Address }));
+        Assert.AreEqual(1, f.Engine.RoutingTableSize, $"seed {seed}");
+        peers[5].Send(f.Engine, f.Now, peers[5].Seal(new Message { Type = MessageType.Ping, RequestId = 1 }));
+        var sent = WirePeer.Drain(f.Engine).Where(d => d.To == peers[5].Address).Select(d => peers[5].OpenMessage(d.Data, $"seed {seed}"));
+        Assert.IsTrue(sent.Any(m => m.Type == MessageType.Ping), $"seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(608UL)]
+    public void MaxLookupCandidates_MoreSeedsThanBound_OnlyTheClosestAreAsked(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o => { o.MaxLookupCandidates = 20; o.Alpha = 1; });
+        var peers = f.Peers(0, 30);
+        var op = f.Engine.StartBootstrap(f.Now, [.. peers.Select(p => (p.Address, (NodeId?)p.Id))]);
+        var asked = new HashSet<PeerAddress>();
+        f.RunUntil(() => f.Collected.OfType<BootstrapCompleted>().Any(), TimeSpan.FromMinutes(2), d => asked.Add(d.To));
+
+        var expected = peers.OrderBy(p => p.Id.Xor(f.Engine.LocalId)).Take(20).Select(p => p.Address).ToHashSet();
+        Assert.IsTrue(expected.SetEquals(asked), $"{asked.Count} asked; op {op}; seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(609UL, 1)]
+    [DataRow(609UL, 16)]
+    public void MaxMaintenanceOperations_ManyBucketsDue_AtMostThatManyPerTickRestWaitForNextTick(ulong seed, int max)
+    {
+        var interval = TimeSpan.FromSeconds(30);
+        using var f = new BoundsFixture(seed, o =>
+        {
+            o.MaxMaintenanceOperations = max;
+            o.MaintenanceInterval = interval;
+            o.Routing.BucketRefreshInterval = TimeSpan.FromMinutes(10);
+        });
+        var peers = f.Peers(0, 40);
+        foreach (var p in peers)
+        {
+            f.Engine.Routing.OnVerifiedReply(p.Id, p.Address, f.Now, TimeSpan.FromMilliseconds(50));
+        }
+
+        var buckets = peers.Select(p => p.Id.CommonPrefixLength(f.Engine.LocalId)).Distinct().Count();
+        Assert.IsGreaterThanOrEqualTo(3, buckets, $"seed {seed}");
+
+        // Ticks at start + n * 30 s; all buckets are due from the 20th tick (10 min).
+        var start = f.Now;
+        for (var tick = 20; tick < 20 + buckets; tick++)
+        {
+            f.RunUntil(() => false, start + (interval * tick) - f.Now - TimeSpan.FromTicks(1), null);
+            Assert.AreEqual(0, f.Engine.ActiveOperations, $"previous refreshes finished before tick {tick}; seed {seed}");
+            f.RunUntil(() => false, TimeSpan.FromTicks(1), null);
+            var expected = max == 1 ? 1 : (tick == 20 ? buckets : 0);
+            Assert.AreEqual(expected, f.Engine.ActiveOperations, $"tick {tick}; {buckets} buckets; max {max}; seed {seed}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(610UL, 1)]
+    [DataRow(610UL, 4)]
+    public void ReplayWindow_SameDatagramAgain_DroppedWithinWindowAnsweredAfterItSlidesOut(ulong seed, int window)
+    {
+        using var f = new BoundsFixture(seed, o => o.ReplayWindow = window);
+        var peer = f.Peers(0, 1)[0];
+        var replayed = peer.Seal(new Message { Type = MessageType.Ping, RequestId = 1 });
+        bool Answered(byte[] datagram)
+        {
+            peer.Send(f.Engine, f.Now, datagram);
+            return WirePeer.Drain(f.Engine).Any(d => d.To == peer.Address && peer.OpenMessage(d.Data, $"seed {seed}").Type == MessageType.Pong);
+        }
+
+        Assert.IsTrue(Answered(replayed), $"seed {seed}");
+        Assert.IsFalse(Answered(replayed), $"seed {seed}");
+        for (var i = 1; i < window; i++)
+        {
+            Assert.IsTrue(Answered(peer.Seal(new Message { Type = MessageType.Ping, RequestId = (ulong)i + 1 })), $"seed {seed}");
+        }
+
+        Assert.IsFalse(Answered(replayed), $"still in the window; window {window}; seed {seed}");
+        Assert.AreEqual(2, f.Engine.Stats.Dropped(DropReason.Replay), $"seed {seed}");
+        Assert.IsTrue(Answered(peer.Seal(new Message { Type = MessageType.Ping, RequestId = 100 })), $"seed {seed}");
+        Assert.IsTrue(Answered(replayed), $"forgotten; window {window}; seed {seed}");
+    }
+}
+
+/// <summary>An engine with a deterministic identity and seeded peers (real keys, distinct addresses) that talk to it.</summary>
+internal sealed class BoundsFixture : IDisposable
+{
+    private readonly List<WirePeer> _peers = [];
+    private readonly ulong _seed;
+
+    public BoundsFixture(ulong seed, Action<EngineOptions> configure)
+    {
+        _seed = seed;
+        var options = VirtualNetwork.TestOptions();
+        configure(options);
+        Identity = IdentityFor(seed, ulong.MaxValue); // peers use 1, 2, ...
+        Crypto = new NSecCryptoSuite(Identity);
+        Engine = new DhtEngine(options, Crypto, seed, Now);
+    }
+
+    public Instant Now { get; private set; } = Instant.FromSeconds(50);
+
+    public DhtIdentity Identity { get; }
+
+    public NSecCryptoSuite Crypto { get; }
+
+    public DhtEngine Engine { get; }
+
+    /// <summary>Events drained by <see cref="RunUntil"/>.</summary>
+    public List<EngineEvent> Collected { get; } = [];
+
+    public static PeerAddress AddressOf(int i) => PeerAddress.FromIPv4([198, 18, (byte)(i >> 8), (byte)(i + 1)], 5000);
+
+    public static DhtIdentity IdentityFor(ulong seed, ulong index)
+    {
+        var bytes = new byte[DhtIdentity.SeedSize];
+        new Xoshiro256(seed ^ (index * 0x9E3779B97F4A7C15UL)).NextBytes(bytes);
+        return DhtIdentity.FromSeed(bytes);
+    }
+
+    /// <summary>Peers <paramref name="first"/> .. first + count - 1 (same index, same peer).</summary>
+    public List<WirePeer> Peers(int first, int count)
+    {
+        while (_peers.Count < first + count)
+        {
+            var i = _peers.Count;
+            _peers.Add(new WirePeer(IdentityFor(_seed, (ulong)i + 1), Engine.LocalId, AddressOf(i), _seed + (ulong)i));
+        }
+
+        return _peers.GetRange(first, count);
+    }
+
+    public List<EngineEvent> Events()
+    {
+        var events = new List<EngineEvent>();
+        while (Engine.TryPollEvent(out var e))
+        {
+            events.Add(e!);
+        }
+
+        return events;
+    }
+
+    /// <summary>Fires the engine's timers in order, draining transmits (to <paramref name="onSend"/>) and events, until done or out of time.</summary>
+    public void RunUntil(Func<bool> done, TimeSpan limit, Action<(PeerAddress To, byte[] Data)>? onSend)
+    {
+        var end = Now + limit;
+        while (true)
+        {
+            foreach (var d in WirePeer.Drain(Engine))
+            {
+                onSend?.Invoke(d);
+            }
+
+            Collected.AddRange(Events());
+            if (done())
+            {
+                return;
+            }
+
+            if (Engine.PollTimeout() is not { } next || next > end)
+            {
+                Now = end > Now ? end : Now;
+                return;
+            }
+
+            Now = next > Now ? next : Now;
+            Engine.HandleTimeout(Now);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _peers)
+        {
+            p.Dispose();
+            p.Identity.Dispose();
+        }
+
+        Engine.Dispose();
+        Crypto.Dispose();
+        Identity.Dispose();
+    }
+}
