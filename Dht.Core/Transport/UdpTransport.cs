@@ -119,11 +119,14 @@ internal sealed class UdpTransport : IDatagramTransport
         // One buffer larger than any valid datagram: oversized ones arrive truncated at 1281+ bytes and are dropped as TooLarge.
         var buffer = new byte[WireConstants.MaxDatagramSize + 1];
         var from = new SocketAddress(_socket.AddressFamily);
+        var addressSize = from.Size;
         while (!_disposed)
         {
             int length;
             try
             {
+                // ReceiveFrom shrinks Size to the address it got and refuses a SocketAddress smaller than the family's maximum.
+                from.Size = addressSize;
                 length = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
@@ -141,6 +144,12 @@ internal sealed class UdpTransport : IDatagramTransport
                 continue;
             }
             catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            // Shutdown in Dispose wakes the blocked receive with 0 bytes and no sender: that is not a datagram.
+            if (_disposed)
             {
                 return;
             }
