@@ -44,7 +44,7 @@ public sealed class IterativeLookupTests
     {
         var lookup = NewLookup(20, alpha, 200, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
         var sent = new List<LookupCandidate>();
-        while (lookup.TryGetNext(1) is { } c)
+        while (lookup.TryGetNext() is { } c)
         {
             sent.Add(c);
         }
@@ -55,11 +55,12 @@ public sealed class IterativeLookupTests
         Assert.IsTrue(sent.All(c => c.State == CandidateState.InFlight));
 
         lookup.OnSuccess(sent[0]);
-        var next = lookup.TryGetNext(2);
+        var next = lookup.TryGetNext();
         Assert.IsNotNull(next);
         Assert.AreEqual(Id((ulong)alpha + 1), next.Id);
-        Assert.AreEqual(2, next.Round);
-        Assert.IsNull(lookup.TryGetNext(2), "alpha in flight again");
+        Assert.AreEqual(0, next.DiscoveredRound, "known at the start");
+        Assert.AreEqual(1, next.QueryRound);
+        Assert.IsNull(lookup.TryGetNext(), "alpha in flight again");
         Assert.AreEqual(alpha + 1, lookup.RequestsSent);
     }
 
@@ -92,7 +93,8 @@ public sealed class IterativeLookupTests
         lookup.AddCandidate(default, Address(2));
         lookup.AddCandidate(Id(6), PeerAddress.FromIPv4([0, 0, 0, 0], 4000));
         lookup.AddCandidate(Id(7), PeerAddress.FromIPv4([10, 0, 0, 7], 0));
-        lookup.AddCandidates([new WireContact(Id(5), Address(5)), new WireContact(Self, Address(3))]);
+        lookup.AddCandidate(Id(5), Address(5));
+        lookup.AddCandidate(Self, Address(3));
 
         Assert.HasCount(1, lookup.Candidates);
         Assert.AreEqual(Id(5), lookup.Candidates[0].Id);
@@ -103,7 +105,7 @@ public sealed class IterativeLookupTests
     public void AddCandidate_Full_OnlyCloserReplacesFarthestNotContacted()
     {
         var lookup = NewLookup(2, 1, 4, 40);
-        var contacted = lookup.TryGetNext(1);
+        var contacted = lookup.TryGetNext();
         Assert.AreEqual(Id(40), contacted!.Id);
         foreach (var d in new ulong[] { 10, 20, 30 })
         {
@@ -130,7 +132,7 @@ public sealed class IterativeLookupTests
     public void AddCandidate_FullAndAllContacted_NothingGetsIn()
     {
         var lookup = NewLookup(4, 4, 4, 10, 20, 30, 40);
-        while (lookup.TryGetNext(1) is not null)
+        while (lookup.TryGetNext() is not null)
         {
         }
 
@@ -150,14 +152,14 @@ public sealed class IterativeLookupTests
     {
         var lookup = NewLookup(3, 3, 200, 1, 2, 3, 4, 5, 6);
         Assert.IsFalse(lookup.IsFinished);
-        var sent = new[] { lookup.TryGetNext(1)!, lookup.TryGetNext(1)!, lookup.TryGetNext(1)! };
+        var sent = new[] { lookup.TryGetNext()!, lookup.TryGetNext()!, lookup.TryGetNext()! };
         lookup.OnSuccess(sent[0]);
         lookup.OnSuccess(sent[1]);
         Assert.IsFalse(lookup.IsFinished, "one of the k closest still in flight");
-        Assert.IsNull(lookup.TryGetNext(2), "2 answered + 1 in flight = k: nothing more to send");
+        Assert.IsNull(lookup.TryGetNext(), "2 answered + 1 in flight = k: nothing more to send");
         lookup.OnSuccess(sent[2]);
         Assert.IsTrue(lookup.IsFinished);
-        Assert.IsNull(lookup.TryGetNext(2));
+        Assert.IsNull(lookup.TryGetNext());
         Assert.AreEqual(3, lookup.Succeeded);
         CollectionAssert.AreEqual(new[] { Id(1), Id(2), Id(3) }, lookup.ClosestSucceeded(10).Select(c => c.Id).ToList());
     }
@@ -166,14 +168,14 @@ public sealed class IterativeLookupTests
     public void IsFinished_CloserCandidateArrivesLate_FalseUntilItAnswers()
     {
         var lookup = NewLookup(2, 2, 200, 10, 20);
-        var a = lookup.TryGetNext(1)!;
-        var b = lookup.TryGetNext(1)!;
+        var a = lookup.TryGetNext()!;
+        var b = lookup.TryGetNext()!;
         lookup.OnSuccess(a);
         lookup.OnSuccess(b);
         Assert.IsTrue(lookup.IsFinished);
         lookup.AddCandidate(Id(5), Address(5));
         Assert.IsFalse(lookup.IsFinished, "a closer, uncontacted candidate reopens the lookup");
-        var c = lookup.TryGetNext(2);
+        var c = lookup.TryGetNext();
         Assert.AreEqual(Id(5), c!.Id);
         lookup.OnSuccess(c);
         Assert.IsTrue(lookup.IsFinished);
@@ -183,11 +185,11 @@ public sealed class IterativeLookupTests
     public void OnFailure_OneOfKClosest_NextCandidateLetIn()
     {
         var lookup = NewLookup(3, 3, 200, 1, 2, 3, 4, 5, 6);
-        var sent = new[] { lookup.TryGetNext(1)!, lookup.TryGetNext(1)!, lookup.TryGetNext(1)! };
+        var sent = new[] { lookup.TryGetNext()!, lookup.TryGetNext()!, lookup.TryGetNext()! };
         lookup.OnFailure(sent[0]);
         Assert.AreEqual(CandidateState.Failed, sent[0].State);
         Assert.AreEqual(2, lookup.InFlight);
-        var next = lookup.TryGetNext(2);
+        var next = lookup.TryGetNext();
         Assert.AreEqual(Id(4), next!.Id);
         lookup.OnSuccess(sent[1]);
         lookup.OnSuccess(sent[2]);
@@ -205,7 +207,7 @@ public sealed class IterativeLookupTests
     public void IsFinished_AllFailed_TrueWithNothingLeft()
     {
         var lookup = NewLookup(3, 2, 200, 1, 2, 3);
-        while (lookup.TryGetNext(1) is { } c)
+        while (lookup.TryGetNext() is { } c)
         {
             lookup.OnFailure(c);
         }
@@ -246,10 +248,9 @@ public sealed class IterativeLookupTests
 
         // Requests are answered in the order sent, one at a time; every node answers with its true k closest.
         var inFlight = new Queue<LookupCandidate>();
-        var rounds = 0;
         while (!lookup.IsFinished)
         {
-            while (lookup.TryGetNext(++rounds) is { } c)
+            while (lookup.TryGetNext() is { } c)
             {
                 inFlight.Enqueue(c);
             }
@@ -258,11 +259,25 @@ public sealed class IterativeLookupTests
             Assert.IsNotEmpty(inFlight, $"stalled; seed {seed}");
             var asked = inFlight.Dequeue();
             lookup.OnSuccess(asked);
-            lookup.AddCandidates(answer);
+            lookup.AddCandidates(answer, asked);
         }
 
         var found = lookup.ClosestSucceeded(k).Select(c => c.Id).ToList();
         CollectionAssert.AreEqual(expected, found, $"{lookup.RequestsSent} requests; seed {seed}");
         Assert.IsLessThanOrEqualTo(k + (2 * alpha) + k, lookup.RequestsSent, $"seed {seed}");
+    }
+
+    [TestMethod]
+    public void AddCandidates_FromResponder_LearnedInTheResponderQueryRound()
+    {
+        var lookup = NewLookup(20, 3, 200, 1);
+        var first = lookup.TryGetNext()!;
+        Assert.AreEqual(1, first.QueryRound);
+        lookup.OnSuccess(first);
+        lookup.AddCandidates([new WireContact(Id(50), Address(50))], first);
+        var learned = lookup.Find(Id(50))!;
+        Assert.AreEqual(1, learned.DiscoveredRound);
+        Assert.AreEqual(2, learned.QueryRound);
+        Assert.AreEqual(1, lookup.Rounds);
     }
 }
