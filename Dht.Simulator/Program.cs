@@ -104,7 +104,7 @@ internal static class Program
             Reports.WriteAll(outDir, summary, world);
             try
             {
-                Plots.WriteAll(outDir, world.Operations, world.Timeline);
+                Plots.WriteAll(outDir, world.Operations, world.Timeline, w => Console.Error.WriteLine("warning: " + w));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

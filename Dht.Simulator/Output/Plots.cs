@@ -10,14 +10,35 @@ internal static class Plots
     private const int Height = 550;
 
     /// <summary>Writes latency-cdf.png, hops.png and timeline.png; returns the files written.</summary>
-    public static IReadOnlyList<string> WriteAll(string dir, IReadOnlyList<OperationRecord> ops, IReadOnlyList<TimelineRow> timeline)
+    public static IReadOnlyList<string> WriteAll(string dir, IReadOnlyList<OperationRecord> ops, IReadOnlyList<TimelineRow> timeline, Action<string> warn)
     {
+        ChooseFont(warn);
         return
         [
             LatencyCdf(Path.Combine(dir, "latency-cdf.png"), ops),
             Hops(Path.Combine(dir, "hops.png"), ops),
             Timeline(Path.Combine(dir, "timeline.png"), timeline),
         ];
+    }
+
+    /// <summary>
+    /// Prefers an installed sans-serif font. Headless machines may have none: Skia then draws no text, which must not
+    /// fail the run, so this only warns.
+    /// </summary>
+    private static void ChooseFont(Action<string> warn)
+    {
+        var installed = SkiaSharp.SKFontManager.Default.GetFontFamilies();
+        string[] preferred = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Open Sans", "Arial", "Helvetica", "FreeSans"];
+        if (preferred.FirstOrDefault(f => installed.Contains(f, StringComparer.OrdinalIgnoreCase)) is { } font)
+        {
+            Fonts.Default = font;
+        }
+
+        using var typeface = SkiaSharp.SKTypeface.FromFamilyName(Fonts.Default);
+        if (typeface is null || typeface.GlyphCount == 0)
+        {
+            warn("no usable font found: plots are drawn without text (install e.g. fonts-dejavu-core)");
+        }
     }
 
     private static double[] Latencies(IReadOnlyList<OperationRecord> ops, string[] kinds) =>
@@ -102,6 +123,7 @@ internal static class Plots
         plot.XLabel("hops");
         plot.YLabel("fraction of operations");
         plot.Axes.Margins(bottom: 0);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, Width, Height);
         return path;
@@ -132,6 +154,7 @@ internal static class Plots
         plot.Axes.Right.Label.Text = "messages per interval";
         plot.Axes.AutoScale();
         plot.Axes.SetLimitsY(0, 1.05, plot.Axes.Left);
+        plot.Axes.SetLimitsY(0, Math.Max(1, rows.Count == 0 ? 1 : rows.Max(r => r.Messages)) * 1.05, plot.Axes.Right);
         plot.ShowLegend(Alignment.LowerRight);
         plot.SavePng(path, Width, Height);
         return path;
