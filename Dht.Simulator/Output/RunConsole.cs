@@ -92,20 +92,21 @@ internal sealed class RunConsole
     /// <summary>The final table of operations and the run's vital numbers.</summary>
     public void Summary(RunSummary s, string outDir)
     {
-        var table = new Table().Title("operations (latency and hops over succeeded operations)");
-        table.Border(Interactive ? TableBorder.Rounded : TableBorder.Ascii);
-        table.AddColumn("operation");
-        foreach (var column in new[] { "count", "success", "p50 ms", "p90 ms", "p99 ms", "max ms", "p50/RTT", "p99/RTT", "hops", "msgs" })
+        // Fits an 80-column terminal: short headers, no wrapping, one space between columns.
+        var table = new Table().Title("operations (latency in ms and hops over succeeded ones)");
+        table.Border(Interactive ? TableBorder.Minimal : TableBorder.Ascii);
+        foreach (var column in new[] { "op", "count", "ok %", "p50", "p90", "p99", "max", "p50/RTT", "p99/RTT", "hops", "msgs" })
         {
-            table.AddColumn(new TableColumn(column).RightAligned());
+            var c = new TableColumn(column).NoWrap().Padding(0, 0, 1, 0);
+            table.AddColumn(column == "op" ? c : c.RightAligned());
         }
 
         AddRow(table, "GET", s.Gets, dim: false);
-        AddRow(table, "  immutable", s.ImmutableGets, dim: true);
-        AddRow(table, "  signed", s.SignedGets, dim: true);
+        AddRow(table, " immut.", s.ImmutableGets, dim: true);
+        AddRow(table, " signed", s.SignedGets, dim: true);
         AddRow(table, "PUT", s.Puts, dim: false);
-        AddRow(table, "  immutable", s.ImmutablePuts, dim: true);
-        AddRow(table, "  signed", s.SignedPuts, dim: true);
+        AddRow(table, " immut.", s.ImmutablePuts, dim: true);
+        AddRow(table, " signed", s.SignedPuts, dim: true);
         AddRow(table, "lookup", s.Lookups, dim: false);
         _console.Write(table);
 
@@ -125,7 +126,7 @@ internal sealed class RunConsole
     {
         string[] cells =
         [
-            name, N(o.Count), o.Count == 0 ? "-" : F(o.SuccessRate * 100, "0.00") + " %",
+            name, N(o.Count), o.Count == 0 ? "-" : F(o.SuccessRate * 100, "0.0"),
             F(o.LatencyMs.P50, "0"), F(o.LatencyMs.P90, "0"), F(o.LatencyMs.P99, "0"), F(o.LatencyMs.Max, "0"),
             F(o.LatencyRtt.P50, "0.00"), F(o.LatencyRtt.P99, "0.00"), F(o.Hops.Mean, "0.00"), F(o.Messages.Mean, "0.0"),
         ];
