@@ -115,7 +115,7 @@ internal static class Program
             ui.Summary(summary, outDir);
             if (world.Violations.Count > 0)
             {
-                ui.Violations(world.Violations, scenario.Seed, replay);
+                RunConsole.Violations(world.Violations, scenario.Seed, replay);
                 return ExitViolations;
             }
 

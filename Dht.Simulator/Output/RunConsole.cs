@@ -35,7 +35,18 @@ internal sealed class RunConsole
 
     public bool Interactive { get; }
 
-    public void Line(string text) => _console.WriteLine(text);
+    /// <summary>A plain line: through Spectre on a terminal (so it stays above the live progress bar), else verbatim.</summary>
+    public void Line(string text)
+    {
+        if (Interactive)
+        {
+            _console.WriteLine(text);
+        }
+        else
+        {
+            Console.WriteLine(text);
+        }
+    }
 
     /// <summary>Runs the world to its end, showing progress.</summary>
     public void Run(SimWorld world, Stopwatch wall)
@@ -137,15 +148,16 @@ internal sealed class RunConsole
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    public void Violations(IReadOnlyList<string> violations, ulong seed, string replay)
+    /// <summary>Printed verbatim (never wrapped) so the replay command can be copied.</summary>
+    public static void Violations(IReadOnlyList<string> violations, ulong seed, string replay)
     {
-        Line($"{violations.Count} check violation(s):");
+        Console.WriteLine($"{violations.Count} check violation(s):");
         foreach (var v in violations)
         {
-            Line("  VIOLATION " + v);
+            Console.WriteLine("  VIOLATION " + v);
         }
 
-        Line($"seed {seed}; replay with:");
-        Line("  " + replay);
+        Console.WriteLine($"seed {seed}; replay with:");
+        Console.WriteLine("  " + replay);
     }
 }
