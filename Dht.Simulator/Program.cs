@@ -1,52 +1,221 @@
 using System.Diagnostics;
-using System.Text.Json;
+using System.Globalization;
+using Dht.Simulator.Output;
 using Dht.Simulator.Scenarios;
 using Dht.Simulator.World;
 
 namespace Dht.Simulator;
 
+/// <summary>
+/// dht-sim run &lt;scenario.json&gt; [--seed N] [--nodes N] [--out DIR]. Exit codes: 0 run ok and no check violated,
+/// 1 a checker reported violations, 2 bad scenario or bad arguments.
+/// </summary>
 internal static class Program
 {
+    private const int ExitOk = 0;
+    private const int ExitViolations = 1;
+    private const int ExitUsage = 2;
+
+    private const string Usage = """
+        usage: dht-sim run <scenario.json> [--seed N] [--nodes N] [--out DIR]
+
+          --seed N    override the scenario's seed (0 .. 18446744073709551615)
+          --nodes N   override the node count (2 .. 2,000,000)
+          --out DIR   output folder (default: out/<scenario name>)
+
+        exit codes: 0 ok, 1 a check reported violations, 2 bad scenario or arguments
+        """;
+
     private static int Main(string[] args)
     {
-        if (args.Length < 2 || args[0] != "run")
+        if (args.Length == 1 && args[0] is "-h" or "--help" or "help")
         {
-            Console.Error.WriteLine("usage: dht-sim run <scenario.json> [--seed N] [--nodes N] [--out DIR]");
-            return 2;
+            Console.WriteLine(Usage);
+            return ExitOk;
         }
 
-        var scenario = JsonSerializer.Deserialize(File.ReadAllText(args[1]), ScenarioJsonContext.Default.Scenario)!;
-        for (var i = 2; i + 1 < args.Length; i += 2)
+        if (!TryParse(args, out var options, out var problem))
         {
-            switch (args[i])
+            Console.Error.WriteLine($"error: {problem}");
+            Console.Error.WriteLine(Usage);
+            return ExitUsage;
+        }
+
+        Scenario scenario;
+        string outDir;
+        try
+        {
+            scenario = ScenarioLoader.Load(options.ScenarioPath);
+            ScenarioLoader.ApplyOverrides(scenario, options.Seed, options.Nodes);
+            outDir = options.Out ?? Path.Combine("out", scenario.Name);
+            CreateOutputDirectory(outDir);
+        }
+        catch (ScenarioException e)
+        {
+            // Field problems are named by their path in the file; file and argument problems name themselves.
+            var self = e.Message.StartsWith("--", StringComparison.Ordinal) || e.Message.StartsWith(options.ScenarioPath, StringComparison.Ordinal);
+            Console.Error.WriteLine(self ? $"error: {e.Message}" : $"error: {options.ScenarioPath}: {e.Message}");
+            return ExitUsage;
+        }
+
+        return Run(scenario, options, outDir);
+    }
+
+    private static void CreateOutputDirectory(string dir)
+    {
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ScenarioException($"--out: cannot create directory '{dir}': {e.Message}", e);
+        }
+    }
+
+    private static int Run(Scenario scenario, Options options, string outDir)
+    {
+        var ui = new RunConsole();
+        var real = scenario.Crypto == "real" || (scenario.Crypto == "auto" && scenario.Nodes <= 10_000);
+        var wall = Stopwatch.StartNew();
+        SimWorld world;
+        try
+        {
+            world = new SimWorld(scenario, real, ui.Line);
+        }
+        catch (ArgumentException e)
+        {
+            // The loader's checks should make this unreachable; the engine's own validation is the backstop.
+            Console.Error.WriteLine($"error: {options.ScenarioPath}: rejected by the engine: {e.Message}");
+            return ExitUsage;
+        }
+
+        using (world)
+        {
+            var replay = ReplayCommand(options.ScenarioPath, scenario.Seed, options.Nodes is null ? null : scenario.Nodes);
+            world.ReplayCommand = replay;
+            var rtt = world.MedianRttMs();
+            ui.Line(string.Create(CultureInfo.InvariantCulture,
+                $"{scenario.Name}: {scenario.Nodes:N0} nodes, {(real ? "real" : "modeled")} crypto, seed {scenario.Seed}, {scenario.DurationSeconds:0.#} s simulated; setup {wall.Elapsed.TotalSeconds:0.0} s, rtt median {rtt:0.0} ms"));
+            ui.Run(world, wall);
+            wall.Stop();
+            var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+            var summary = Reports.Summarize(scenario, world, rtt, wall.Elapsed.TotalSeconds, peak);
+            Reports.WriteAll(outDir, summary, world);
+            try
             {
-                case "--seed":
-                    scenario.Seed = ulong.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
-                    break;
-                case "--nodes":
-                    scenario.Nodes = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
-                    break;
+                Plots.WriteAll(outDir, world.Operations, world.Timeline, w => Console.Error.WriteLine("warning: " + w));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Plots are a convenience: a missing native library or font must not lose the run's numbers.
+                Console.Error.WriteLine($"warning: plots not written: {e.GetType().Name}: {e.Message}");
+            }
+
+            ui.Summary(summary, outDir);
+            if (world.Violations.Count > 0)
+            {
+                RunConsole.Violations(world.Violations, scenario.Seed, replay);
+                return ExitViolations;
+            }
+
+            return ExitOk;
+        }
+    }
+
+    private static string ReplayCommand(string path, ulong seed, int? nodes)
+    {
+        var quoted = path.Contains(' ', StringComparison.Ordinal) || path.Contains('\'', StringComparison.Ordinal)
+            ? "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'"
+            : path;
+        var command = string.Create(CultureInfo.InvariantCulture, $"dotnet run --project Dht.Simulator -c Release -- run {quoted} --seed {seed}");
+        return nodes is { } n ? string.Create(CultureInfo.InvariantCulture, $"{command} --nodes {n}") : command;
+    }
+
+    private sealed record Options(string ScenarioPath, string? Seed, string? Nodes, string? Out);
+
+    /// <summary>Strict parsing: one command, one scenario path, each option at most once, no unknown options.</summary>
+    private static bool TryParse(string[] args, out Options options, out string problem)
+    {
+        options = new Options("", null, null, null);
+        if (args.Length == 0)
+        {
+            problem = "missing command";
+            return false;
+        }
+
+        if (args[0] != "run")
+        {
+            problem = $"unknown command '{args[0]}' (expected 'run')";
+            return false;
+        }
+
+        string? path = null;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                var eq = arg.IndexOf('=', StringComparison.Ordinal);
+                var name = eq >= 0 ? arg[..eq] : arg;
+                if (name is not ("--seed" or "--nodes" or "--out"))
+                {
+                    problem = $"{name}: unknown option";
+                    return false;
+                }
+
+                string value;
+                if (eq >= 0)
+                {
+                    value = arg[(eq + 1)..];
+                }
+                else if (i + 1 < args.Length)
+                {
+                    value = args[++i];
+                }
+                else
+                {
+                    problem = $"{name}: missing value";
+                    return false;
+                }
+
+                if (value.Length == 0)
+                {
+                    problem = $"{name}: missing value";
+                    return false;
+                }
+
+                if (!values.TryAdd(name, value))
+                {
+                    problem = $"{name}: given more than once";
+                    return false;
+                }
+            }
+            else if (arg.StartsWith('-') && arg.Length > 1)
+            {
+                problem = $"{arg}: unknown option";
+                return false;
+            }
+            else if (path is null)
+            {
+                path = arg;
+            }
+            else
+            {
+                problem = $"unexpected argument '{arg}' (one scenario file per run)";
+                return false;
             }
         }
 
-        var real = scenario.Crypto == "real" || (scenario.Crypto == "auto" && scenario.Nodes <= 10_000);
-        var wall = Stopwatch.StartNew();
-        using var world = new SimWorld(scenario, real, Console.WriteLine);
-        Console.WriteLine($"setup {wall.Elapsed.TotalSeconds:0.0}s, rtt median {world.MedianRttMs():0.0} ms");
-        world.Run();
-        var ops = world.Operations;
-        foreach (var group in ops.GroupBy(o => o.Kind))
+        if (path is null)
         {
-            var lat = group.Select(o => o.LatencyMs).Order().ToArray();
-            Console.WriteLine($"{group.Key}: {group.Count()} ops, {group.Count(o => o.Success) / (double)group.Count():P2} ok, p50 {lat[lat.Length / 2]:0} ms, hops {group.Average(o => o.Hops):0.00}, msgs {group.Average(o => o.Messages):0.0}, rounds {group.Where(o => o.RoundsToClosest is not null).Select(o => (double)o.RoundsToClosest!).DefaultIfEmpty().Average():0.00}, recall {group.Where(o => o.RecallK is not null).Select(o => o.RecallK!.Value).DefaultIfEmpty().Average():0.000}");
+            problem = "missing scenario file";
+            return false;
         }
 
-        Console.WriteLine($"events {world.Events}, wall {wall.Elapsed.TotalSeconds:0.0}s, {world.Events / wall.Elapsed.TotalSeconds:0} ev/s, trace {world.TraceHash}, peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB");
-        foreach (var v in world.Violations)
-        {
-            Console.WriteLine("VIOLATION " + v);
-        }
-
-        return world.Violations.Count == 0 ? 0 : 1;
+        options = new Options(path, values.GetValueOrDefault("--seed"), values.GetValueOrDefault("--nodes"), values.GetValueOrDefault("--out"));
+        problem = "";
+        return true;
     }
 }

@@ -168,6 +168,7 @@ internal sealed class ChecksSettings
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
     AllowTrailingCommas = true,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false,
     WriteIndented = true)]
 [JsonSerializable(typeof(Scenario))]
 internal sealed partial class ScenarioJsonContext : JsonSerializerContext;
