@@ -25,7 +25,13 @@ internal sealed class RunSummary
 
     public required long Events { get; init; }
 
+    /// <summary>Events per wall second of the event loop (setup excluded: see <see cref="SetupSeconds"/>).</summary>
     public required double EventsPerSecond { get; init; }
+
+    /// <summary>Wall seconds before the first event: creating nodes, warm start.</summary>
+    public required double SetupSeconds { get; init; }
+
+    public required long AllocatedBytesPerEvent { get; init; }
 
     public required long PeakWorkingSetBytes { get; init; }
 

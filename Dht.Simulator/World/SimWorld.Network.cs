@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using Dht.Protocol;
 
@@ -142,12 +141,20 @@ internal sealed partial class SimWorld
         for (var c = 0; c < copies; c++)
         {
             var jitter = net.JitterMs > 0 ? _netRng.NextDouble() * net.JitterMs : 0;
-            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            var buffer = RentDatagram();
             _transmitBuffer.AsSpan(0, length).CopyTo(buffer);
             var at = _now + Math.Max(1, (long)((delay + jitter) * TimeSpan.TicksPerMillisecond));
             Schedule(at, new SimEvent(SimEventKind.Deliver, target, from.Index, buffer, length));
         }
     }
+
+    /// <summary>
+    /// Datagram buffers in flight come from a free list of the maximum datagram size: the shared ArrayPool keeps only a
+    /// few dozen arrays per size, far fewer than the datagrams a large simulation has in flight, and would allocate.
+    /// </summary>
+    private byte[] RentDatagram() => _freeBuffers.TryPop(out var buffer) ? buffer : new byte[Dht.Wire.WireConstants.MaxDatagramSize];
+
+    private void ReturnDatagram(byte[] buffer) => _freeBuffers.Push(buffer);
 
     private bool NatAllows(SimNode node, int from) =>
         node.NatMappings!.TryGetValue(from, out var until) && until >= _now;
