@@ -10,6 +10,7 @@ internal enum SimEventKind : byte
     Workload,
     Interval,
     KillDead,
+    Rebootstrap,
 }
 
 /// <summary>An event on the queue. Datagrams carry a pooled buffer returned after delivery.</summary>

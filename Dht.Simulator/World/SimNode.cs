@@ -48,6 +48,14 @@ internal sealed class SimNode(int index, NodeId id, ICryptoSuite crypto, PeerAdd
 
     public int Restarts { get; set; }
 
+    /// <summary>Bootstraps started by the current incarnation (the first, then retries while the table stays small).</summary>
+    public int BootstrapAttempts { get; set; }
+
+    /// <summary>GETs this node started after its latest restart that completed, and how many of them succeeded.</summary>
+    public int GetsSinceRestart { get; set; }
+
+    public int GetsSinceRestartSucceeded { get; set; }
+
     /// <summary>Burst-loss state of this node's outgoing path (Gilbert-Elliott).</summary>
     public bool InBurst { get; set; }
 

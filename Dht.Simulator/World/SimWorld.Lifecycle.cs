@@ -4,6 +4,8 @@ namespace Dht.Simulator.World;
 
 internal sealed partial class SimWorld
 {
+    private const int MaxBootstrapAttempts = 5;
+
     /// <summary>Warm start was used (routing tables pre-filled from global knowledge).</summary>
     public bool WarmStarted { get; private set; }
 
@@ -83,14 +85,44 @@ internal sealed partial class SimWorld
         var seedNode = RandomUpNode(node.Index);
         node.Engine = NewEngine(node);
         node.ScheduledWake = long.MaxValue;
+        node.BootstrapAttempts = 0;
         MarkUp(node);
         if (seedNode is not null)
         {
+            node.BootstrapAttempts = 1;
             node.Engine.StartBootstrap(node.LocalTime(_now), [(seedNode.Address, (NodeId?)seedNode.Id)]);
         }
 
         Drain(node);
         ScheduleSessionEnd(node);
+    }
+
+    /// <summary>
+    /// What an application does with <c>BootstrapAsync</c>'s result: when the table stayed small (the one seed was lost,
+    /// crashed, or itself knew nobody yet), it tries again through another seed, a few times, backing off. Without this,
+    /// one lost datagram during the join leaves a node isolated for good: the engine itself never re-bootstraps.
+    /// </summary>
+    private void OnBootstrapCompleted(SimNode node, BootstrapCompleted completed)
+    {
+        if (completed.RoutingTableSize >= Math.Max(1, _scenario.K / 2) || node.BootstrapAttempts >= MaxBootstrapAttempts)
+        {
+            return;
+        }
+
+        var delay = Ticks(5.0 * node.BootstrapAttempts);
+        Schedule(_now + delay, new SimEvent(SimEventKind.Rebootstrap, node.Index, Extra: node.Restarts));
+    }
+
+    private void Rebootstrap(SimNode node, int incarnation)
+    {
+        if (node.State != NodeState.Up || node.Engine is null || node.Restarts != incarnation || RandomUpNode(node.Index) is not { } seedNode)
+        {
+            return;
+        }
+
+        node.BootstrapAttempts++;
+        node.Engine.StartBootstrap(node.LocalTime(_now), [(seedNode.Address, (NodeId?)seedNode.Id)]);
+        Drain(node);
     }
 
     private void Crash(SimNode node, bool dead)
@@ -120,6 +152,8 @@ internal sealed partial class SimWorld
         }
 
         node.Restarts++;
+        node.GetsSinceRestart = 0;
+        node.GetsSinceRestartSucceeded = 0;
         Join(node);
     }
 

@@ -165,6 +165,12 @@ internal sealed partial class SimWorld
 
     private void OnEngineEvent(SimNode node, EngineEvent engineEvent)
     {
+        if (engineEvent is BootstrapCompleted bootstrap)
+        {
+            OnBootstrapCompleted(node, bootstrap);
+            return;
+        }
+
         if (!_pendingOps.Remove((node.Index, engineEvent.OperationId), out var op))
         {
             return; // bootstrap and maintenance
@@ -217,6 +223,12 @@ internal sealed partial class SimWorld
         if (success)
         {
             _intervalOk++;
+        }
+
+        if (node.Restarts > 0 && op.Kind == WorkloadKind.Get)
+        {
+            node.GetsSinceRestart++;
+            node.GetsSinceRestartSucceeded += success ? 1 : 0;
         }
     }
 

@@ -211,6 +211,9 @@ internal sealed partial class SimWorld : IDisposable
             case SimEventKind.KillDead:
                 KillDeadFraction();
                 break;
+            case SimEventKind.Rebootstrap:
+                Rebootstrap(_nodes[e.Node], e.Extra);
+                break;
         }
     }
 
