@@ -194,6 +194,25 @@ internal sealed class IterativeLookup
         }
     }
 
+    /// <summary>True when a candidate closer to the target than <paramref name="distance"/> was not asked yet or has not answered.</summary>
+    public bool HasUnansweredCloserThan(NodeId distance)
+    {
+        foreach (var c in _candidates)
+        {
+            if (c.Distance >= distance)
+            {
+                return false;
+            }
+
+            if (c.State is CandidateState.NotContacted or CandidateState.InFlight)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Up to <paramref name="count"/> candidates that answered, closest first.</summary>
     public List<LookupCandidate> ClosestSucceeded(int count)
     {

@@ -80,6 +80,12 @@ internal sealed partial class DhtEngine
         if (response is null || response.Type == MessageType.Error)
         {
             op.Lookup.OnFailure(candidate);
+            if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
+            {
+                FinishOperation(op, timedOut: false);
+                return;
+            }
+
             Pump(op);
             return;
         }
@@ -88,10 +94,15 @@ internal sealed partial class DhtEngine
         if (response.Type == MessageType.Nodes)
         {
             op.Lookup.AddCandidates(response.Contacts, candidate);
+            if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
+            {
+                FinishOperation(op, timedOut: false);
+                return;
+            }
         }
         else if (response.Type == MessageType.Value && op.FindValue && response.Record is { } record)
         {
-            OnValueFound(op, record, candidate.QueryRound);
+            OnValueFound(op, record, candidate, response.TtlSeconds);
             if (op.Finished)
             {
                 return;
@@ -101,8 +112,9 @@ internal sealed partial class DhtEngine
         Pump(op);
     }
 
-    private void OnValueFound(Operation op, DhtRecord record, int queryRound)
+    private void OnValueFound(Operation op, DhtRecord record, LookupCandidate responder, uint ttlSeconds)
     {
+        var queryRound = responder.QueryRound;
         // Readers validate before believing: a forged or mismatched record never counts.
         if (record.Key != op.Lookup.Target
             || RecordValidator.Validate(record, op.Lookup.Target, _options.MaxValueSize, _crypto) != RecordRejection.None)
@@ -112,23 +124,40 @@ internal sealed partial class DhtEngine
         }
 
         op.Responses++;
+        if (record.IsMutable)
+        {
+            (op.ValueResponders ??= []).Add((responder.Id, responder.Address, record.Sequence));
+        }
+
         if (op.Best is null || record.Sequence > op.Best.Sequence)
         {
             op.Best = record;
             op.BestCount = 1;
             op.ValueHops = queryRound;
+            op.BestTtlSeconds = ttlSeconds;
+            op.BestFarthest = responder.Distance;
         }
         else if (record.Sequence == op.Best.Sequence && record.Value.Span.SequenceEqual(op.Best.Value.Span))
         {
             op.BestCount++;
             op.ValueHops = Math.Max(op.ValueHops, queryRound);
+            op.BestFarthest = responder.Distance > op.BestFarthest ? responder.Distance : op.BestFarthest;
         }
 
-        if (!record.IsMutable || op.BestCount >= op.Quorum)
+        if (!record.IsMutable || MutableGetSatisfied(op))
         {
             FinishOperation(op, timedOut: false);
         }
     }
+
+    /// <summary>
+    /// A signed GET may stop early only when a quorum agrees on the highest sequence seen and every candidate closer to
+    /// the key than the farthest of those agreeing nodes has answered (or failed). The nodes closest to the key are the
+    /// replicas that every PUT, republish and replication reaches, so agreement among them, not among any two nodes,
+    /// is what makes the answer current: replicas farther out may have missed updates.
+    /// </summary>
+    private static bool MutableGetSatisfied(Operation op) =>
+        op.Best is not null && op.BestCount >= op.Quorum && !op.Lookup.HasUnansweredCloserThan(op.BestFarthest);
 
     private void OnLookupFinished(Operation op)
     {
@@ -220,6 +249,7 @@ internal sealed partial class DhtEngine
                 break;
             case OperationKind.Get:
                 Emit(new GetCompleted(op.Id, op.Best, op.Responses) { Stats = stats });
+                RepairStaleReplicas(op);
                 break;
             case OperationKind.Lookup:
                 Emit(new LookupCompleted(op.Id, op.Lookup.ClosestSucceeded(_options.K).ConvertAll(c => c.Id)) { Stats = stats });
@@ -229,6 +259,28 @@ internal sealed partial class DhtEngine
         }
 
         _ = timedOut;
+    }
+
+    /// <summary>
+    /// Read repair: nodes that answered a signed GET with an older sequence get the newest record (with the lifetime its
+    /// holder reported), so replicas that missed an update, for example across a healed partition, catch up. Fire and
+    /// forget, bounded by the number of answers (at most the lookup's candidates); the storer validates as for any STORE.
+    /// </summary>
+    private void RepairStaleReplicas(Operation op)
+    {
+        if (op.Best is not { IsMutable: true } best || op.ValueResponders is null || op.BestTtlSeconds == 0)
+        {
+            return;
+        }
+
+        foreach (var (id, address, sequence) in op.ValueResponders)
+        {
+            if (sequence < best.Sequence)
+            {
+                var store = new Message { Type = MessageType.Store, Record = best, TtlSeconds = op.BestTtlSeconds };
+                SendRequest(id, address, store, RequestPurpose.Store, null);
+            }
+        }
     }
 
     private RecordRejection StoreLocal(DhtRecord record, long? cas, bool isLocal, uint ttlSeconds)

@@ -218,6 +218,7 @@ internal sealed partial class DhtEngine : IDisposable
             op.Best = stored.Record;
             op.BestCount = 1;
             op.Responses = 1;
+            op.BestFarthest = LocalId.Xor(key);
             if (!stored.Record.IsMutable || op.BestCount >= op.Quorum)
             {
                 FinishOperation(op, timedOut: false);

@@ -53,6 +53,15 @@ internal sealed class Operation
 
     public int Responses { get; set; }
 
+    /// <summary>GET of a signed record: who answered with which sequence number, for read repair.</summary>
+    public List<(NodeId Id, PeerAddress Address, long Sequence)>? ValueResponders { get; set; }
+
+    /// <summary>GET of a signed record: XOR distance to the key of the farthest node that agreed on the best record.</summary>
+    public NodeId BestFarthest { get; set; }
+
+    /// <summary>GET: remaining lifetime the best record's holder reported, in seconds.</summary>
+    public uint BestTtlSeconds { get; set; }
+
     /// <summary>GET: query round of the node whose answer completed the read (0 when served locally).</summary>
     public int ValueHops { get; set; }
 

@@ -280,4 +280,19 @@ public sealed class IterativeLookupTests
         Assert.AreEqual(2, learned.QueryRound);
         Assert.AreEqual(1, lookup.Rounds);
     }
+
+    [TestMethod]
+    public void HasUnansweredCloserThan_TracksTheClosestCandidates()
+    {
+        var lookup = NewLookup(20, 3, 200, 1, 2, 3);
+        var farthest = lookup.Find(Id(3))!.Distance;
+        Assert.IsTrue(lookup.HasUnansweredCloserThan(farthest), "1 and 2 not asked yet");
+        var a = lookup.TryGetNext()!;
+        var b = lookup.TryGetNext()!;
+        lookup.OnSuccess(a);
+        Assert.IsTrue(lookup.HasUnansweredCloserThan(farthest), "2 still in flight");
+        lookup.OnFailure(b);
+        Assert.IsFalse(lookup.HasUnansweredCloserThan(farthest), "a failure counts as answered");
+        Assert.IsFalse(lookup.HasUnansweredCloserThan(lookup.Find(Id(1))!.Distance), "nothing closer than the closest");
+    }
 }
