@@ -163,6 +163,20 @@ internal sealed class IterativeLookup
             InFlight--;
             candidate.State = CandidateState.Failed;
         }
+        else if (candidate.State == CandidateState.Slow)
+        {
+            candidate.State = CandidateState.Failed;
+        }
+    }
+
+    /// <summary>The request to <paramref name="candidate"/> passed its soft timeout: stop waiting for it (libp2p's "unresponsive").</summary>
+    public void OnSlow(LookupCandidate candidate)
+    {
+        if (candidate.State == CandidateState.InFlight)
+        {
+            InFlight--;
+            candidate.State = CandidateState.Slow;
+        }
     }
 
     /// <summary>True when the k closest candidates that did not fail have all answered, or nothing is left to ask.</summary>

@@ -41,7 +41,44 @@ internal sealed partial class DhtEngine
         };
         Stats.RequestsSent++;
         ScheduleTimer(deadline, TimerKind.RequestDeadline, request.RequestId);
+        if (purpose == RequestPurpose.Lookup && SoftTimeout(peer) is { } soft && _now + soft < deadline)
+        {
+            ScheduleTimer(_now + soft, TimerKind.SoftDeadline, request.RequestId);
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// When a lookup stops waiting for an answer (but still accepts it): the peer's own RTO when it has one, else the RTO
+    /// over all peers (without the doubling the hard timeout adds for strangers). Null when nothing is measured yet.
+    /// </summary>
+    private TimeSpan? SoftTimeout(NodeId peer)
+    {
+        var min = _options.MinRequestTimeout;
+        var max = _options.MaxRequestTimeout;
+        if (_routing.TryGet(peer, out var contact) && contact.Rtt.HasSamples)
+        {
+            return null; // its hard timeout is already its own RTO
+        }
+
+        return _globalRtt.HasSamples ? _globalRtt.RetransmitTimeout(min, max, _options.InitialRequestTimeout) : null;
+    }
+
+    private void OnSoftDeadline(ulong requestId)
+    {
+        if (_pending.TryGetValue(requestId, out var pending) && pending.Operation is { Finished: false } op
+            && op.Lookup.Find(pending.Peer) is { State: Lookup.CandidateState.InFlight } candidate)
+        {
+            op.Lookup.OnSlow(candidate);
+            if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
+            {
+                FinishOperation(op, timedOut: false);
+                return;
+            }
+
+            Pump(op);
+        }
     }
 
     /// <summary>RFC 6298 timeout from the peer's own round trips, else from all peers', else the initial value.</summary>

@@ -125,6 +125,9 @@ internal sealed partial class DhtEngine : IDisposable
                 case TimerKind.RequestDeadline:
                     OnRequestDeadline(entry.Id);
                     break;
+                case TimerKind.SoftDeadline:
+                    OnSoftDeadline(entry.Id);
+                    break;
                 case TimerKind.ProbeDeadline:
                     OnProbeDeadline(entry.Id);
                     break;
@@ -287,6 +290,7 @@ internal sealed partial class DhtEngine : IDisposable
     private enum TimerKind : byte
     {
         RequestDeadline,
+        SoftDeadline,
         ProbeDeadline,
         OperationDeadline,
         Maintenance,

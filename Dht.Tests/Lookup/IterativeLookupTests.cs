@@ -295,4 +295,25 @@ public sealed class IterativeLookupTests
         Assert.IsFalse(lookup.HasUnansweredCloserThan(farthest), "a failure counts as answered");
         Assert.IsFalse(lookup.HasUnansweredCloserThan(lookup.Find(Id(1))!.Distance), "nothing closer than the closest");
     }
+
+    [TestMethod]
+    public void OnSlow_FreesTheAlphaSlotAndLateAnswerStillCounts()
+    {
+        var lookup = NewLookup(2, 1, 200, 1, 2, 3);
+        var first = lookup.TryGetNext()!;
+        Assert.IsNull(lookup.TryGetNext(), "alpha 1 in flight");
+        lookup.OnSlow(first);
+        Assert.AreEqual(CandidateState.Slow, first.State);
+        Assert.AreEqual(0, lookup.InFlight);
+        var second = lookup.TryGetNext()!;
+        Assert.AreEqual(Id(2), second.Id, "the slot went to the next candidate");
+        lookup.OnSuccess(second);
+        var third = lookup.TryGetNext()!;
+        lookup.OnSuccess(third);
+        Assert.IsTrue(lookup.IsFinished, "a slow node does not hold a place among the k closest");
+        lookup.OnSuccess(first);
+        Assert.AreEqual(CandidateState.Succeeded, first.State, "a late answer still counts");
+        Assert.AreEqual(3, lookup.Succeeded);
+        Assert.AreEqual(0, lookup.InFlight);
+    }
 }
