@@ -9,6 +9,7 @@ internal sealed partial class DhtEngine
     {
         _storage.RemoveExpired(_now);
         var budget = _options.MaxMaintenanceOperations - CountMaintenanceOperations();
+        budget = Rebootstrap(budget);
         budget = Republish(budget);
         budget = Replicate(budget);
         RefreshBuckets(budget);
@@ -26,6 +27,30 @@ internal sealed partial class DhtEngine
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// A node whose table holds fewer than k/2 contacts (its bootstrap found nobody, or it lost its contacts) bootstraps
+    /// again through the seeds it was last given, at most one such operation at a time.
+    /// </summary>
+    private int Rebootstrap(int budget)
+    {
+        if (budget <= 0 || _bootstrapSeeds.Count == 0 || _routing.Count >= Math.Max(1, _options.K / 2))
+        {
+            return budget;
+        }
+
+        foreach (var op in _operations.Values)
+        {
+            if (op.Kind == OperationKind.Bootstrap)
+            {
+                return budget;
+            }
+        }
+
+        var rebootstrap = NewOperation(OperationKind.Bootstrap, LocalId, reports: false);
+        SeedBootstrap(rebootstrap, _bootstrapSeeds);
+        return budget - 1;
     }
 
     private int Republish(int budget)

@@ -19,6 +19,9 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>Requests without an address token are padded to this size so any answer fits the 3x amplification bound.</summary>
     public const int MinUnvalidatedRequestSize = (WireConstants.MaxDatagramSize + 2) / 3;
 
+    /// <summary>Bootstrap seeds kept for automatic re-bootstrapping.</summary>
+    public const int MaxRememberedSeeds = 16;
+
     /// <summary>Size of an unpadded PING without token: sealing overhead + type, request id, token flag.</summary>
     private const int PingDatagramSize = WireConstants.SealedOverhead + 1 + 8 + 1;
 
@@ -40,6 +43,7 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly List<Contact> _scratchContacts = [];
     private readonly HashSet<NodeId> _evictionChecks = [];
     private readonly HashSet<NodeId> _pendingVerifications = [];
+    private readonly List<(PeerAddress Address, NodeId? Id)> _bootstrapSeeds = [];
     private RttEstimator _globalRtt;
     private long _timerSeq;
     private long _nextOperationId = 1;
@@ -170,20 +174,10 @@ internal sealed partial class DhtEngine : IDisposable
             return op.Id; // over MaxConcurrentOperations: already failed, no probes for it
         }
 
-        foreach (var (address, id) in seeds)
-        {
-            if (id is { } known)
-            {
-                op.Lookup.AddCandidate(known, address);
-            }
-            else
-            {
-                SendProbe(op, address);
-            }
-        }
-
-        AddRoutingCandidates(op);
-        Pump(op);
+        // Remembered for maintenance: a node whose table stays nearly empty bootstraps again through them.
+        _bootstrapSeeds.Clear();
+        _bootstrapSeeds.AddRange(seeds.Take(MaxRememberedSeeds));
+        SeedBootstrap(op, seeds);
         return op.Id;
     }
 
@@ -232,6 +226,24 @@ internal sealed partial class DhtEngine : IDisposable
         AddRoutingCandidates(op);
         Pump(op);
         return op.Id;
+    }
+
+    private void SeedBootstrap(Operation op, IEnumerable<(PeerAddress Address, NodeId? Id)> seeds)
+    {
+        foreach (var (address, id) in seeds)
+        {
+            if (id is { } known)
+            {
+                op.Lookup.AddCandidate(known, address);
+            }
+            else
+            {
+                SendProbe(op, address);
+            }
+        }
+
+        AddRoutingCandidates(op);
+        Pump(op);
     }
 
     /// <summary>Finds the k nodes closest to <paramref name="target"/> (FIND_NODE lookup); completes with <see cref="LookupCompleted"/>.</summary>

@@ -15,7 +15,7 @@ internal sealed class Operation
 
     /// <summary>Maintenance operations emit no event.</summary>
     public bool IsMaintenance => Kind is OperationKind.Refresh or OperationKind.Replicate
-        || (Kind == OperationKind.Put && !ReportsToApplication);
+        || (Kind is OperationKind.Put or OperationKind.Bootstrap && !ReportsToApplication);
 
     public bool ReportsToApplication { get; init; } = true;
 

@@ -64,4 +64,29 @@ public sealed class EngineNetworkTests
             CollectionAssert.AreEqual(value, got.Value.ToArray(), $"seed {seed}");
         }
     }
+
+    [TestMethod]
+    [DataRow(4UL)]
+    public void Bootstrap_FirstAttemptLost_MaintenanceBootstrapsAgain(ulong seed)
+    {
+        using var net = new VirtualNetwork(seed);
+        var nodes = Enumerable.Range(0, 10).Select(_ => net.AddNode()).ToList();
+        foreach (var node in nodes.Skip(1).Take(8))
+        {
+            var op = node.Engine.StartBootstrap(net.Now, [(nodes[0].Address, (NodeId?)nodes[0].Id)]);
+            Assert.IsTrue(net.RunUntil(() => node.Completed<BootstrapCompleted>(op) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
+        }
+
+        // The last node's bootstrap is lost entirely: it completes with an empty table.
+        var late = nodes[9];
+        net.LossRate = 1.0;
+        var lost = late.Engine.StartBootstrap(net.Now, [(nodes[0].Address, (NodeId?)nodes[0].Id)]);
+        Assert.IsTrue(net.RunUntil(() => late.Completed<BootstrapCompleted>(lost) is not null, TimeSpan.FromMinutes(2)), $"seed {seed}");
+        Assert.AreEqual(0, late.Engine.RoutingTableSize, $"seed {seed}");
+
+        // Once the network works again, maintenance notices the near-empty table and bootstraps through the same seed.
+        net.LossRate = 0;
+        net.RunFor(TimeSpan.FromMinutes(2));
+        Assert.IsGreaterThanOrEqualTo(5, late.Engine.RoutingTableSize, $"seed {seed}");
+    }
 }
