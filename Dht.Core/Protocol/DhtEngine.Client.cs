@@ -73,7 +73,7 @@ internal sealed partial class DhtEngine
             op.Lookup.OnSlow(candidate);
             if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
             {
-                FinishOperation(op, timedOut: false);
+                FinishOperation(op);
                 return;
             }
 

@@ -82,7 +82,7 @@ internal sealed partial class DhtEngine
             op.Lookup.OnFailure(candidate);
             if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
             {
-                FinishOperation(op, timedOut: false);
+                FinishOperation(op);
                 return;
             }
 
@@ -96,7 +96,7 @@ internal sealed partial class DhtEngine
             op.Lookup.AddCandidates(response.Contacts, candidate);
             if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
             {
-                FinishOperation(op, timedOut: false);
+                FinishOperation(op);
                 return;
             }
         }
@@ -146,7 +146,7 @@ internal sealed partial class DhtEngine
 
         if (!record.IsMutable || MutableGetSatisfied(op))
         {
-            FinishOperation(op, timedOut: false);
+            FinishOperation(op);
         }
     }
 
@@ -167,7 +167,7 @@ internal sealed partial class DhtEngine
             return;
         }
 
-        FinishOperation(op, timedOut: false);
+        FinishOperation(op);
     }
 
     private void StartStorePhase(Operation op)
@@ -193,7 +193,7 @@ internal sealed partial class DhtEngine
 
         if (op.StoresPending == 0)
         {
-            FinishOperation(op, timedOut: false);
+            FinishOperation(op);
         }
     }
 
@@ -215,11 +215,11 @@ internal sealed partial class DhtEngine
 
         if (op.StoresPending == 0)
         {
-            FinishOperation(op, timedOut: false);
+            FinishOperation(op);
         }
     }
 
-    private void FinishOperation(Operation op, bool timedOut)
+    private void FinishOperation(Operation op)
     {
         if (op.Finished)
         {
@@ -257,8 +257,6 @@ internal sealed partial class DhtEngine
             default:
                 break;
         }
-
-        _ = timedOut;
     }
 
     /// <summary>

@@ -138,7 +138,7 @@ internal sealed partial class DhtEngine : IDisposable
                 case TimerKind.OperationDeadline:
                     if (_operations.TryGetValue((long)entry.Id, out var op))
                     {
-                        FinishOperation(op, timedOut: true);
+                        FinishOperation(op);
                     }
 
                     break;
@@ -218,7 +218,7 @@ internal sealed partial class DhtEngine : IDisposable
             op.BestFarthest = LocalId.Xor(key);
             if (!stored.Record.IsMutable || op.BestCount >= op.Quorum)
             {
-                FinishOperation(op, timedOut: false);
+                FinishOperation(op);
                 return op.Id;
             }
         }
