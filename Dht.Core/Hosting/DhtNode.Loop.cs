@@ -1,4 +1,3 @@
-using System.Buffers;
 using Dht.Protocol;
 
 namespace Dht;
@@ -14,13 +13,27 @@ public sealed partial class DhtNode
 
     private readonly record struct LoopItem(LoopItemKind Kind, PeerAddress From = default, byte[]? Buffer = null, int Length = 0, Action<DhtEngine, Instant>? Command = null);
 
+    /// <summary>
+    /// Receive buffers come from the node's own free list, bounded by <see cref="DhtNodeOptions.ReceiveQueueCapacity"/>:
+    /// the shared ArrayPool keeps only a few arrays per size and would allocate under bursts.
+    /// </summary>
+    private byte[] RentBuffer() => _freeBuffers.TryDequeue(out var buffer) ? buffer : new byte[Wire.WireConstants.MaxDatagramSize + 1];
+
+    private void ReturnBuffer(byte[] buffer)
+    {
+        if (_freeBuffers.Count < _receiveQueueCapacity)
+        {
+            _freeBuffers.Enqueue(buffer);
+        }
+    }
+
     private Instant Now() => new(_time.GetElapsedTime(_startTimestamp).Ticks);
 
     private void Post(LoopItem item)
     {
         if (!_inbox.Writer.TryWrite(item) && item.Buffer is { } buffer)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnBuffer(buffer);
         }
     }
 
@@ -83,7 +96,7 @@ public sealed partial class DhtNode
             {
                 if (item.Buffer is { } buffer)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    ReturnBuffer(buffer);
                 }
             }
 
@@ -104,7 +117,7 @@ public sealed partial class DhtNode
             case LoopItemKind.Datagram:
                 Interlocked.Decrement(ref _queuedDatagrams);
                 _engine.HandleDatagram(now, item.From, item.Buffer.AsSpan(0, item.Length));
-                ArrayPool<byte>.Shared.Return(item.Buffer!);
+                ReturnBuffer(item.Buffer!);
                 break;
             case LoopItemKind.Command:
                 item.Command!(_engine, now);

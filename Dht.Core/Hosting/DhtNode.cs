@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
 using System.Threading.Channels;
@@ -23,6 +22,7 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
     private readonly TimeProvider _time;
     private readonly Channel<LoopItem> _inbox = Channel.CreateUnbounded<LoopItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<long, TaskCompletionSource<EngineEvent>> _waiters = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<byte[]> _freeBuffers = new();
     private readonly ITimer _timer;
     private readonly long _startTimestamp;
     private readonly int _receiveQueueCapacity;
@@ -233,12 +233,12 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
             return;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(datagram.Length, 1));
+        var buffer = datagram.Length <= Wire.WireConstants.MaxDatagramSize + 1 ? RentBuffer() : new byte[datagram.Length];
         datagram.CopyTo(buffer);
         if (!_inbox.Writer.TryWrite(new LoopItem(LoopItemKind.Datagram, from, buffer, datagram.Length)))
         {
             Interlocked.Decrement(ref _queuedDatagrams);
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnBuffer(buffer);
         }
     }
 
