@@ -5,6 +5,11 @@ namespace Dht;
 /// <summary>Settings of a <see cref="DhtNode"/>. Every bound has a default; <see cref="DhtNode.StartAsync"/> validates them.</summary>
 public sealed class DhtNodeOptions
 {
+    // One source of truth for defaults: the engine's own option classes.
+    private static readonly Protocol.EngineOptions Engine = new();
+    private static readonly Records.RecordStoreLimits Store = new();
+    private static readonly Dht.Routing.RoutingOptions Routing = new();
+
     /// <summary>UDP port to bind; 0 (the default) lets the operating system choose.</summary>
     public int Port { get; set; }
 
@@ -12,49 +17,49 @@ public sealed class DhtNodeOptions
     public IPAddress BindAddress { get; set; } = IPAddress.IPv6Any;
 
     /// <summary>Bucket size and replication factor k (default 20, at most 64).</summary>
-    public int K { get; set; } = 20;
+    public int K { get; set; } = Engine.K;
 
     /// <summary>Lookup requests in flight at once (default 3).</summary>
-    public int Alpha { get; set; } = 3;
+    public int Alpha { get; set; } = Engine.Alpha;
 
     /// <summary>Largest value accepted, in bytes (default 1000; at most what one 1280-byte datagram carries, 1007).</summary>
-    public int MaxValueSize { get; set; } = 1000;
+    public int MaxValueSize { get; set; } = Engine.MaxValueSize;
 
     /// <summary>How long storers keep a record (default 2 hours, as BEP 44).</summary>
-    public TimeSpan RecordTtl { get; set; } = TimeSpan.FromHours(2);
+    public TimeSpan RecordTtl { get; set; } = Engine.RecordTtl;
 
     /// <summary>How often the publisher stores its records again (default 1 hour; must be shorter than <see cref="RecordTtl"/>).</summary>
-    public TimeSpan RepublishInterval { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan RepublishInterval { get; set; } = Engine.RepublishInterval;
 
     /// <summary>How often a storer passes its records on to the nodes now closest to them (default 1 hour).</summary>
-    public TimeSpan ReplicationInterval { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan ReplicationInterval { get; set; } = Engine.ReplicationInterval;
 
     /// <summary>Timeout of a request to a peer with no measured round trip (default 1 s); later requests adapt to each peer's RTT.</summary>
-    public TimeSpan InitialRequestTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan InitialRequestTimeout { get; set; } = Engine.InitialRequestTimeout;
 
     /// <summary>Longest time one put, get or bootstrap may take before it completes with what it has (default 60 s).</summary>
-    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan OperationTimeout { get; set; } = Engine.OperationTimeout;
 
     /// <summary>Valid answers with the same highest sequence number a signed GET waits for (default 2).</summary>
     public int SignedGetQuorum { get; set; } = 2;
 
     /// <summary>Largest number of records this node stores for others and itself (default 65,536).</summary>
-    public int MaxRecords { get; set; } = 65_536;
+    public int MaxRecords { get; set; } = Store.MaxRecords;
 
     /// <summary>Largest total size of stored records in bytes (default 64 MiB).</summary>
-    public long MaxStoreBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxStoreBytes { get; set; } = Store.MaxTotalBytes;
 
     /// <summary>Largest number of records one remote node may have stored here (default 256).</summary>
-    public int MaxRecordsPerSource { get; set; } = 256;
+    public int MaxRecordsPerSource { get; set; } = Store.MaxRecordsPerSource;
 
     /// <summary>Largest number of puts, gets and bootstraps in progress at once (default 512).</summary>
-    public int MaxConcurrentOperations { get; set; } = 512;
+    public int MaxConcurrentOperations { get; set; } = Engine.MaxConcurrentOperations;
 
     /// <summary>Limit on contacts from one IPv4 /24 or IPv6 /64 per bucket (default 2; 0 = unlimited; loopback is exempt).</summary>
-    public int MaxContactsPerSubnetPerBucket { get; set; } = 2;
+    public int MaxContactsPerSubnetPerBucket { get; set; } = Routing.MaxContactsPerSubnetPerBucket;
 
     /// <summary>Limit on contacts from one IPv4 /24 or IPv6 /64 in the whole table (default 10; 0 = unlimited; loopback is exempt).</summary>
-    public int MaxContactsPerSubnetInTable { get; set; } = 10;
+    public int MaxContactsPerSubnetInTable { get; set; } = Routing.MaxContactsPerSubnetInTable;
 
     /// <summary>Received datagrams waiting for the node's loop; more are dropped and counted (default 4096).</summary>
     public int ReceiveQueueCapacity { get; set; } = 4096;
