@@ -26,7 +26,7 @@ internal static class Program
         exit codes: 0 ok, 1 a check reported violations, 2 bad scenario or arguments
         """;
 
-    private static int Main(string[] args)
+    internal static int Main(string[] args)
     {
         if (args.Length == 1 && args[0] is "-h" or "--help" or "help")
         {
