@@ -42,9 +42,13 @@ public sealed partial class DhtNode
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!_inbox.Writer.TryWrite(new LoopItem(LoopItemKind.Command, Command: command)))
         {
-            throw new ObjectDisposedException(nameof(DhtNode));
+            throw StoppedException();
         }
     }
+
+    private Exception StoppedException() => Volatile.Read(ref _loopFault) is { } fault
+        ? new DhtException($"The node stopped after an internal error: {fault.Message}", fault)
+        : new ObjectDisposedException(nameof(DhtNode), "The node was stopped before the operation completed.");
 
     /// <summary>Starts an engine operation on the loop and waits for its completion event.</summary>
     private async Task<EngineEvent> RunOperationAsync(Func<DhtEngine, Instant, long> start, CancellationToken cancellationToken)
@@ -90,6 +94,13 @@ public sealed partial class DhtNode
                 }
             }
         }
+        catch (Exception e)
+        {
+            // An exception here is a bug in the node, never a consequence of input (the engine drops bad datagrams).
+            // Record it and close the inbox so every pending and later call fails with it instead of hanging.
+            _loopFault = e;
+            _inbox.Writer.TryComplete();
+        }
         finally
         {
             while (reader.TryRead(out var item))
@@ -102,7 +113,7 @@ public sealed partial class DhtNode
 
             foreach (var waiter in _waiters.Values)
             {
-                waiter.TrySetException(new ObjectDisposedException(nameof(DhtNode), "The node was stopped before the operation completed."));
+                waiter.TrySetException(StoppedException());
             }
 
             _waiters.Clear();

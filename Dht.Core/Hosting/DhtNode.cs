@@ -35,6 +35,7 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
     private int _queuedDatagrams;
     private long _receiveQueueDrops;
     private int _disposed;
+    private Exception? _loopFault;
 
     private DhtNode(DhtIdentity identity, DhtNodeOptions options, IDatagramTransport transport, TimeProvider time, ulong seed)
     {

@@ -164,4 +164,35 @@ public sealed class DhtNodeFacadeTests
         var e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await DhtNode.StartAsync(id, options));
         StringAssert.Contains(e.Message, option);
     }
+
+    [TestMethod]
+    public async Task Loop_InternalFailure_PendingAndLaterCallsFailInsteadOfHanging()
+    {
+        using var id = DhtIdentity.Generate();
+        using var peer = DhtIdentity.Generate();
+        var node = DhtNode.Start(id, new DhtNodeOptions(), new ThrowingTransport(), new FakeTimeProvider(), 7);
+        using var guard = new CancellationTokenSource(Guard);
+        var bootstrap = node.BootstrapAsync([new DhtPeer(new IPEndPoint(IPAddress.Parse("198.51.100.9"), 4000), peer.Id)], guard.Token).AsTask();
+        var failure = await Assert.ThrowsAsync<DhtException>(() => bootstrap.WaitAsync(guard.Token));
+        StringAssert.Contains(failure.Message, "internal error");
+        Assert.IsInstanceOfType<InvalidOperationException>(failure.InnerException);
+        await Assert.ThrowsAsync<DhtException>(async () => await node.GetInfoAsync(guard.Token));
+        await node.DisposeAsync();
+    }
+
+    /// <summary>A transport with a bug: every send throws, which takes the node's loop down.</summary>
+    private sealed class ThrowingTransport : Dht.Transport.IDatagramTransport
+    {
+        public IReadOnlyList<IPEndPoint> LocalEndPoints { get; } = [new IPEndPoint(IPAddress.Loopback, 4000)];
+
+        public void Start(Dht.Transport.IDatagramSink sink)
+        {
+        }
+
+        public void Send(Dht.Protocol.PeerAddress to, ReadOnlySpan<byte> datagram) => throw new InvalidOperationException("transport bug");
+
+        public void Dispose()
+        {
+        }
+    }
 }
