@@ -304,6 +304,7 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
         InitialRequestTimeout = o.InitialRequestTimeout,
         OperationTimeout = o.OperationTimeout,
         MaxConcurrentOperations = o.MaxConcurrentOperations,
+        PutReturnQuorum = o.PutReturnQuorum,
         StoreLimits = new RecordStoreLimits { MaxRecords = o.MaxRecords, MaxTotalBytes = o.MaxStoreBytes, MaxRecordsPerSource = o.MaxRecordsPerSource },
         Routing = new Routing.RoutingOptions
         {

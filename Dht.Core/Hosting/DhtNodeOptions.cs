@@ -40,6 +40,14 @@ public sealed class DhtNodeOptions
     /// <summary>Longest time one put, get or bootstrap may take before it completes with what it has (default 60 s).</summary>
     public TimeSpan OperationTimeout { get; set; } = Engine.OperationTimeout;
 
+    /// <summary>
+    /// Optimistic PUT: null (the default) completes a PUT when every STORE to the k closest nodes has answered. A number
+    /// n makes the PUT store to each node that answers the lookup from within the estimated k-closest distance at
+    /// once, and complete as soon as n STOREs were acknowledged (its <see cref="PutResult"/> then counts those); the
+    /// remaining STOREs continue in the background.
+    /// </summary>
+    public int? PutReturnQuorum { get; set; }
+
     /// <summary>Valid answers with the same highest sequence number a signed GET waits for (default 2).</summary>
     public int SignedGetQuorum { get; set; } = 2;
 

@@ -6,7 +6,7 @@ namespace Dht.Protocol;
 
 internal sealed partial class DhtEngine
 {
-    private Operation NewOperation(OperationKind kind, NodeId target, DhtRecord? record = null, long? cas = null, uint ttl = 0, bool reports = true, int quorum = 1)
+    private Operation NewOperation(OperationKind kind, NodeId target, DhtRecord? record = null, long? cas = null, uint ttl = 0, bool reports = true, int quorum = 1, int? returnQuorum = null)
     {
         var op = new Operation
         {
@@ -20,7 +20,14 @@ internal sealed partial class DhtEngine
             TtlSeconds = ttl,
             ReportsToApplication = reports,
             Quorum = quorum,
+            ReturnQuorum = returnQuorum,
         };
+
+        if (returnQuorum is not null)
+        {
+            op.StoredTo = [];
+            op.StoreThreshold = EstimateKClosestDistance();
+        }
 
         if (!op.IsMaintenance && _operations.Count(o => !o.Value.IsMaintenance) >= _options.MaxConcurrentOperations)
         {
@@ -91,6 +98,11 @@ internal sealed partial class DhtEngine
         }
 
         op.Lookup.OnSuccess(candidate);
+        if (op.StoredTo is { } storedTo && candidate.Distance <= op.StoreThreshold && storedTo.Add(candidate.Id))
+        {
+            SendStore(op, candidate);
+        }
+
         if (response.Type == MessageType.Nodes)
         {
             op.Lookup.AddCandidates(response.Contacts, candidate);
@@ -175,19 +187,9 @@ internal sealed partial class DhtEngine
         op.Storing = true;
         foreach (var target in op.Lookup.ClosestSucceeded(_options.StoreFanout ?? _options.K))
         {
-            var store = new Message
+            if (op.StoredTo is null || op.StoredTo.Add(target.Id))
             {
-                Type = MessageType.Store,
-                Record = op.Record,
-                HasCas = op.HasCas,
-                Cas = op.Cas,
-                TtlSeconds = op.TtlSeconds,
-            };
-
-            op.Attempted++;
-            if (SendRequest(target.Id, target.Address, store, RequestPurpose.Store, op))
-            {
-                op.StoresPending++;
+                SendStore(op, target);
             }
         }
 
@@ -195,6 +197,38 @@ internal sealed partial class DhtEngine
         {
             FinishOperation(op);
         }
+    }
+
+    private void SendStore(Operation op, LookupCandidate target)
+    {
+        var store = new Message
+        {
+            Type = MessageType.Store,
+            Record = op.Record,
+            HasCas = op.HasCas,
+            Cas = op.Cas,
+            TtlSeconds = op.TtlSeconds,
+        };
+
+        op.Attempted++;
+        if (SendRequest(target.Id, target.Address, store, RequestPurpose.Store, op))
+        {
+            op.StoresPending++;
+        }
+    }
+
+    /// <summary>
+    /// The XOR distance within which about k nodes lie around any point: the distance of this node's k-th closest
+    /// contact to itself (ids are uniform, and a node knows its own neighbourhood best). Everything when the table
+    /// holds fewer than k contacts.
+    /// </summary>
+    private NodeId EstimateKClosestDistance()
+    {
+        _scratchContacts.Clear();
+        _routing.FindClosest(LocalId, _options.K, _scratchContacts);
+        return _scratchContacts.Count >= _options.K
+            ? _scratchContacts[^1].Id.Xor(LocalId)
+            : new NodeId(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue);
     }
 
     private void OnStoreResponse(Operation op, Message? response)
@@ -213,7 +247,16 @@ internal sealed partial class DhtEngine
             }
         }
 
-        if (op.StoresPending == 0)
+        if (op.ReturnQuorum is { } quorum && !op.Reported && op.Acknowledged >= quorum)
+        {
+            op.Reported = true;
+            Emit(new PutCompleted(op.Id, new PutResult(op.Record!.Key, op.Acknowledged, op.Attempted, new SortedDictionary<RecordRejection, int>(op.Rejections), op.LocalResult))
+            {
+                Stats = new OperationStats(op.Lookup.RequestsSent + op.Attempted, op.Lookup.Rounds, op.Lookup.Rounds, null),
+            });
+        }
+
+        if (op.StoresPending == 0 && op.Storing)
         {
             FinishOperation(op);
         }
@@ -228,7 +271,7 @@ internal sealed partial class DhtEngine
 
         op.Finished = true;
         _operations.Remove(op.Id);
-        if (op.IsMaintenance)
+        if (op.IsMaintenance || op.Reported)
         {
             return;
         }

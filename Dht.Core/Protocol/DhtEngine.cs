@@ -186,7 +186,7 @@ internal sealed partial class DhtEngine : IDisposable
         Advance(now);
         ArgumentNullException.ThrowIfNull(record);
         var ttl = (uint)_options.RecordTtl.TotalSeconds;
-        var op = NewOperation(OperationKind.Put, record.Key, record, cas, ttl, reports: true);
+        var op = NewOperation(OperationKind.Put, record.Key, record, cas, ttl, reports: true, returnQuorum: _options.PutReturnQuorum);
         if (op.Finished)
         {
             return op.Id; // over MaxConcurrentOperations: already failed, so nothing is stored or scheduled for republish

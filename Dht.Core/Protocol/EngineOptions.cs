@@ -49,6 +49,13 @@ internal sealed class EngineOptions
     /// <summary>How many of the closest nodes a PUT stores on (default and at most K; fewer weakens replication).</summary>
     public int? StoreFanout { get; set; }
 
+    /// <summary>
+    /// Optimistic PUT: null (default) reports a PUT when every STORE has answered. A number makes the PUT store to each
+    /// node that answers the lookup from within the estimated k-closest distance at once, and report as soon as that
+    /// many STOREs were acknowledged; the rest of the PUT continues in the background.
+    /// </summary>
+    public int? PutReturnQuorum { get; set; }
+
     /// <summary>Attach every lookup's candidate list to its completion event (simulator metrics; off in production).</summary>
     public bool CollectLookupDetails { get; set; }
 
@@ -80,6 +87,7 @@ internal sealed class EngineOptions
         Check(MaxMaintenanceOperations >= 1, nameof(MaxMaintenanceOperations), MaxMaintenanceOperations, "must be at least 1");
         Check(NewSessionsPerSecond >= 1, nameof(NewSessionsPerSecond), NewSessionsPerSecond, "must be at least 1");
         Check(StoreFanout is null or (>= 1 and <= 64) && (StoreFanout ?? K) <= K, nameof(StoreFanout), StoreFanout ?? K, "must be between 1 and K");
+        Check(PutReturnQuorum is null or (>= 1 and <= 64) && (PutReturnQuorum ?? 1) <= K, nameof(PutReturnQuorum), PutReturnQuorum ?? 0, "must be between 1 and K");
         StoreLimits.Validate();
         Routing.Validate();
     }

@@ -36,6 +36,17 @@ internal sealed class Operation
 
     public int StoresPending { get; set; }
 
+    /// <summary>Optimistic PUT: nodes already sent a STORE, and the distance under which a responder gets one at once.</summary>
+    public HashSet<NodeId>? StoredTo { get; set; }
+
+    public NodeId StoreThreshold { get; set; }
+
+    /// <summary>Optimistic PUT: acknowledgements after which the caller is told; the PUT then continues in the background.</summary>
+    public int? ReturnQuorum { get; init; }
+
+    /// <summary>The completion event was already emitted (optimistic PUT); the final completion emits nothing.</summary>
+    public bool Reported { get; set; }
+
     public int Acknowledged { get; set; }
 
     public int Attempted { get; set; }

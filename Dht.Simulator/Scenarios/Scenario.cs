@@ -29,6 +29,9 @@ internal sealed class Scenario
 
     public int Alpha { get; set; } = 3;
 
+    /// <summary>Optimistic PUT (engine option PutReturnQuorum): report after this many STORE acknowledgements; null = wait for all.</summary>
+    public int? PutReturnQuorum { get; set; }
+
     public double RecordTtlSeconds { get; set; } = 7200;
 
     public double RepublishSeconds { get; set; } = 3600;

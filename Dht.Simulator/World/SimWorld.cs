@@ -88,6 +88,7 @@ internal sealed partial class SimWorld : IDisposable
         ReplicationInterval = TimeSpan.FromSeconds(s.ReplicationSeconds),
         CollectLookupDetails = true,
         StoreFanout = s.Checks.BreakReplication ? 1 : null,
+        PutReturnQuorum = s.PutReturnQuorum,
 
         // Simulated addresses are dense private ranges, so the subnet diversity limits would bite: off in the simulator.
         Routing = new Dht.Routing.RoutingOptions { K = s.K, MaxContactsPerSubnetInTable = 0, MaxContactsPerSubnetPerBucket = 0 },

@@ -89,4 +89,44 @@ public sealed class EngineNetworkTests
         net.RunFor(TimeSpan.FromMinutes(2));
         Assert.IsGreaterThanOrEqualTo(5, late.Engine.RoutingTableSize, $"seed {seed}");
     }
+
+    [TestMethod]
+    [DataRow(5UL)]
+    public void Put_OptimisticQuorum_ReportsEarlyAndStillReachesTheKClosest(ulong seed)
+    {
+        using var net = new VirtualNetwork(seed);
+        var nodes = new List<VirtualNode>();
+        for (var i = 0; i < 40; i++)
+        {
+            var options = VirtualNetwork.TestOptions();
+            options.K = 8;
+            options.Routing.K = 8;
+            options.PutReturnQuorum = 3;
+            nodes.Add(net.AddNode(options));
+        }
+
+        foreach (var node in nodes.Skip(1))
+        {
+            var op = node.Engine.StartBootstrap(net.Now, [(nodes[0].Address, (NodeId?)nodes[0].Id)]);
+            Assert.IsTrue(net.RunUntil(() => node.Completed<BootstrapCompleted>(op) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
+        }
+
+        net.RunFor(TimeSpan.FromSeconds(5));
+        var writer = nodes[7];
+        var record = DhtRecord.CreateImmutable("optimistic"u8.ToArray());
+        var start = net.Now;
+        var put = writer.Engine.StartPut(net.Now, record, null);
+        Assert.IsTrue(net.RunUntil(() => writer.Completed<PutCompleted>(put) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
+        var result = writer.Completed<PutCompleted>(put)!.Result;
+        var reportedAfter = net.Now - start;
+        Assert.IsGreaterThanOrEqualTo(3, result.Acknowledged, $"{result}; seed {seed}");
+        Assert.IsTrue(writer.Engine.ActiveOperations > 0, $"the PUT should still be storing in the background; seed {seed}");
+
+        // The background part finishes without a second event and leaves the record on the k closest nodes.
+        net.RunFor(TimeSpan.FromSeconds(30));
+        Assert.HasCount(1, writer.Events.OfType<PutCompleted>().Where(e => e.OperationId == put), $"seed {seed}");
+        var closest = nodes.Where(n => n != writer).OrderBy(n => n.Id.Xor(record.Key)).Take(8).ToList();
+        var holding = closest.Count(n => n.Engine.Storage.TryGet(record.Key, net.Now, out _));
+        Assert.IsGreaterThanOrEqualTo(7, holding, $"only {holding} of the 8 closest hold it; reported after {reportedAfter.TotalMilliseconds} ms; seed {seed}");
+    }
 }
