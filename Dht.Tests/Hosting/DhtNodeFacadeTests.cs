@@ -156,6 +156,8 @@ public sealed class DhtNodeFacadeTests
     [DataRow("Port", 70000)]
     [DataRow("SignedGetQuorum", 0)]
     [DataRow("MaxRecords", 0)]
+    [DataRow("PutReturnQuorum", 0)]
+    [DataRow("PutReturnQuorum", 21)]
     public async Task StartAsync_BadOption_ThrowsNamingIt(string option, int value)
     {
         using var id = DhtIdentity.Generate();
