@@ -11,7 +11,7 @@ namespace Dht.Lookup;
 /// </summary>
 internal sealed class IterativeLookup
 {
-    private readonly List<LookupCandidate> _candidates = [];
+    private readonly List<LookupCandidate> _candidates;
     private readonly NodeId _self;
     private readonly int _k;
     private readonly int _alpha;
@@ -24,6 +24,7 @@ internal sealed class IterativeLookup
         _k = k;
         _alpha = alpha;
         _maxCandidates = Math.Max(maxCandidates, k);
+        _candidates = new List<LookupCandidate>(Math.Min(_maxCandidates, 4 * k));
     }
 
     public NodeId Target { get; }

@@ -111,32 +111,32 @@ internal sealed partial class DhtEngine
     {
         _scratchContacts.Clear();
         _routing.FindClosest(target, _options.K + 1, _scratchContacts, excludeStale: true);
-        var contacts = new List<WireContact>(_options.K);
+
+        // Split across datagrams when k contacts do not fit one (discv5 NODES "total"). Lists are sized up front: this
+        // runs for every FIND_NODE and every FIND_VALUE miss.
+        var capacity = WireConstants.MaxMessageSize - WireConstants.ResponseHeaderSize - 2;
+        var parts = new List<Message>(1);
+        var current = new List<WireContact>(Math.Min(_options.K, _scratchContacts.Count));
+        var used = 0;
+        var taken = 0;
         foreach (var c in _scratchContacts)
         {
-            if (c.Id != requester && contacts.Count < _options.K)
+            if (c.Id == requester || taken == _options.K)
             {
-                contacts.Add(new WireContact(c.Id, c.Address));
+                continue;
             }
-        }
 
-        // Split across datagrams when k contacts do not fit one (discv5 NODES "total").
-        var capacity = WireConstants.MaxMessageSize - WireConstants.ResponseHeaderSize - 2;
-        var parts = new List<Message>();
-        var current = new List<WireContact>();
-        var used = 0;
-        foreach (var c in contacts)
-        {
             var size = MessageCodec.AddressLength(c.Address) + NodeId.Size;
             if (used + size > capacity)
             {
                 parts.Add(new Message { Type = MessageType.Nodes, Contacts = current });
-                current = [];
+                current = new List<WireContact>(_options.K - taken);
                 used = 0;
             }
 
-            current.Add(c);
+            current.Add(new WireContact(c.Id, c.Address));
             used += size;
+            taken++;
         }
 
         parts.Add(new Message { Type = MessageType.Nodes, Contacts = current });
