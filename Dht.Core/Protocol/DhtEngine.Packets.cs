@@ -97,7 +97,8 @@ internal sealed partial class DhtEngine
             return DropReason.Replay;
         }
 
-        var reason = MessageCodec.TryDecode(plaintext, out var message);
+        // Contacts are decoded into a reused buffer: every consumer copies what it keeps before the next datagram.
+        var reason = MessageCodec.TryDecode(plaintext, out var message, _decodeContacts);
         if (reason != DropReason.None)
         {
             return reason;

@@ -44,6 +44,7 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly HashSet<NodeId> _evictionChecks = [];
     private readonly HashSet<NodeId> _pendingVerifications = [];
     private readonly List<(PeerAddress Address, NodeId? Id)> _bootstrapSeeds = [];
+    private readonly WireContact[] _decodeContacts = new WireContact[MessageCodec.MaxContactsPerDatagram];
     private RttEstimator _globalRtt;
     private long _timerSeq;
     private long _nextOperationId = 1;

@@ -107,8 +107,15 @@ internal static class MessageCodec
         return w.Position;
     }
 
-    /// <summary>Decodes one message; on failure returns the reason and leaves <paramref name="message"/> null.</summary>
-    public static DropReason TryDecode(ReadOnlySpan<byte> plaintext, out Message? message)
+    /// <summary>The most contacts one datagram can carry (the smallest contact is 39 bytes).</summary>
+    public const int MaxContactsPerDatagram = WireConstants.MaxMessageSize / (1 + 4 + 2 + NodeId.Size);
+
+    /// <summary>
+    /// Decodes one message; on failure returns the reason and leaves <paramref name="message"/> null. With
+    /// <paramref name="contactScratch"/> (at least <see cref="MaxContactsPerDatagram"/> long) NODES contacts are decoded
+    /// into it instead of a new array: the message is then valid only until the next decode with the same scratch.
+    /// </summary>
+    public static DropReason TryDecode(ReadOnlySpan<byte> plaintext, out Message? message, WireContact[]? contactScratch = null)
     {
         message = null;
         var r = new WireReader(plaintext);
@@ -133,7 +140,7 @@ internal static class MessageCodec
         var reason = m.IsRequest ? ReadRequestHeader(ref r, m) : ReadResponseHeader(ref r, m);
         if (reason == DropReason.None)
         {
-            reason = ReadBody(ref r, m);
+            reason = ReadBody(ref r, m, contactScratch);
         }
 
         if (reason != DropReason.None)
@@ -188,7 +195,7 @@ internal static class MessageCodec
         return DropReason.None;
     }
 
-    private static DropReason ReadBody(ref WireReader r, Message m)
+    private static DropReason ReadBody(ref WireReader r, Message m, WireContact[]? contactScratch)
     {
         switch (m.Type)
         {
@@ -210,7 +217,7 @@ internal static class MessageCodec
                 m.ObservedAddress = observed;
                 return pongReason;
             case MessageType.Nodes:
-                return ReadNodes(ref r, m);
+                return ReadNodes(ref r, m, contactScratch);
             case MessageType.Value:
                 if (!r.TryReadUInt32(out var ttl))
                 {
@@ -263,7 +270,7 @@ internal static class MessageCodec
         return reason;
     }
 
-    private static DropReason ReadNodes(ref WireReader r, Message m)
+    private static DropReason ReadNodes(ref WireReader r, Message m, WireContact[]? contactScratch)
     {
         if (!r.TryReadByte(out var total) || !r.TryReadByte(out var count))
         {
@@ -282,7 +289,7 @@ internal static class MessageCodec
         }
 
         m.Total = total;
-        var contacts = new WireContact[count];
+        var contacts = contactScratch is not null && contactScratch.Length >= count ? contactScratch : new WireContact[count];
         for (var i = 0; i < count; i++)
         {
             var reason = TryReadAddress(ref r, out var address);
@@ -299,7 +306,7 @@ internal static class MessageCodec
             contacts[i] = new WireContact(id, address);
         }
 
-        m.Contacts = contacts;
+        m.Contacts = contacts == contactScratch ? new ArraySegment<WireContact>(contacts, 0, count) : contacts;
         return DropReason.None;
     }
 

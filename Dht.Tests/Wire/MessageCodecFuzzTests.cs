@@ -241,4 +241,20 @@ public sealed class MessageCodecFuzzTests
             GoldenMessages.AssertEqual(create(), decoded!, $"{name} + {padding}");
         }
     }
+
+    [TestMethod]
+    public void TryDecode_WithContactScratch_SameContactsAndShortScratchFallsBack()
+    {
+        var input = Golden("NodesMixed");
+        Assert.AreEqual(DropReason.None, MessageCodec.TryDecode(input, out var plain));
+        var scratch = new WireContact[MessageCodec.MaxContactsPerDatagram];
+        Assert.AreEqual(DropReason.None, MessageCodec.TryDecode(input, out var pooled, scratch));
+        CollectionAssert.AreEqual(plain!.Contacts.ToList(), pooled!.Contacts.ToList());
+        Assert.AreEqual(plain.Contacts[0], scratch[0], "decoded into the scratch buffer");
+
+        var tooShort = new WireContact[1];
+        Assert.AreEqual(DropReason.None, MessageCodec.TryDecode(input, out var fallback, tooShort));
+        CollectionAssert.AreEqual(plain.Contacts.ToList(), fallback!.Contacts.ToList());
+        Assert.AreEqual(default, tooShort[0], "a scratch too short is left alone");
+    }
 }
