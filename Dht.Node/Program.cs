@@ -22,7 +22,7 @@ internal static class Program
                         creates a key file (0600) and prints the node id
         """;
 
-    private static async Task<int> Main(string[] args)
+    internal static async Task<int> Main(string[] args)
     {
         try
         {
