@@ -13,5 +13,9 @@ internal enum SimEventKind : byte
     Rebootstrap,
 }
 
-/// <summary>An event on the queue. Datagrams carry a pooled buffer returned after delivery.</summary>
-internal readonly record struct SimEvent(SimEventKind Kind, int Node, int From = -1, byte[]? Data = null, int Length = 0, int Extra = 0);
+/// <summary>
+/// An event on the queue. A datagram's bytes live in the world's buffer slab; the event holds only the slab index
+/// (-1 for none), so the queue's large backing array holds no object references and garbage collections never have
+/// to scan it.
+/// </summary>
+internal readonly record struct SimEvent(SimEventKind Kind, int Node, int From = -1, int Buffer = -1, int Length = 0, int Extra = 0);

@@ -142,19 +142,28 @@ internal sealed partial class SimWorld
         {
             var jitter = net.JitterMs > 0 ? _netRng.NextDouble() * net.JitterMs : 0;
             var buffer = RentDatagram();
-            _transmitBuffer.AsSpan(0, length).CopyTo(buffer);
+            _transmitBuffer.AsSpan(0, length).CopyTo(_buffers[buffer]);
             var at = _now + Math.Max(1, (long)((delay + jitter) * TimeSpan.TicksPerMillisecond));
             Schedule(at, new SimEvent(SimEventKind.Deliver, target, from.Index, buffer, length));
         }
     }
 
     /// <summary>
-    /// Datagram buffers in flight come from a free list of the maximum datagram size: the shared ArrayPool keeps only a
-    /// few dozen arrays per size, far fewer than the datagrams a large simulation has in flight, and would allocate.
+    /// Datagrams in flight live in a slab of maximum-size buffers addressed by index, reused through a free list: no
+    /// allocation per datagram, and events refer to buffers by number rather than by reference.
     /// </summary>
-    private byte[] RentDatagram() => _freeBuffers.TryPop(out var buffer) ? buffer : new byte[Dht.Wire.WireConstants.MaxDatagramSize];
+    private int RentDatagram()
+    {
+        if (_freeBuffers.TryPop(out var index))
+        {
+            return index;
+        }
 
-    private void ReturnDatagram(byte[] buffer) => _freeBuffers.Push(buffer);
+        _buffers.Add(new byte[Dht.Wire.WireConstants.MaxDatagramSize]);
+        return _buffers.Count - 1;
+    }
+
+    private void ReturnDatagram(int index) => _freeBuffers.Push(index);
 
     private bool NatAllows(SimNode node, int from) =>
         node.NatMappings!.TryGetValue(from, out var until) && until >= _now;

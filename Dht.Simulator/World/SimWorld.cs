@@ -23,7 +23,8 @@ internal sealed partial class SimWorld : IDisposable
     private readonly List<SimNode> _nodes;
     private readonly List<int> _up = [];
     private readonly byte[] _transmitBuffer = new byte[2048];
-    private readonly Stack<byte[]> _freeBuffers = new();
+    private readonly List<byte[]> _buffers = [];
+    private readonly Stack<int> _freeBuffers = new();
     private readonly XxHash3 _trace = new();
     private readonly byte[] _traceScratch = new byte[32];
     private readonly long _endTicks;
@@ -178,9 +179,9 @@ internal sealed partial class SimWorld : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(s[13..], e.From);
         BinaryPrimitives.WriteInt32LittleEndian(s[17..], e.Length);
         _trace.Append(s[..21]);
-        if (e.Data is { } data)
+        if (e.Buffer >= 0)
         {
-            _trace.Append(data.AsSpan(0, e.Length));
+            _trace.Append(_buffers[e.Buffer].AsSpan(0, e.Length));
         }
     }
 
@@ -236,12 +237,12 @@ internal sealed partial class SimWorld : IDisposable
             }
 
             Accounting.Delivered++;
-            node.Engine.HandleDatagram(node.LocalTime(_now), _nodes[e.From].Address, e.Data.AsSpan(0, e.Length));
+            node.Engine.HandleDatagram(node.LocalTime(_now), _nodes[e.From].Address, _buffers[e.Buffer].AsSpan(0, e.Length));
             Drain(node);
         }
         finally
         {
-            ReturnDatagram(e.Data!);
+            ReturnDatagram(e.Buffer);
         }
     }
 
@@ -290,7 +291,7 @@ internal sealed partial class SimWorld : IDisposable
             if (e.Kind == SimEventKind.Deliver)
             {
                 Accounting.InFlight++;
-                ReturnDatagram(e.Data!);
+                ReturnDatagram(e.Buffer);
             }
         }
 
