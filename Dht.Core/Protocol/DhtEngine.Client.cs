@@ -71,12 +71,6 @@ internal sealed partial class DhtEngine
             && op.Lookup.Find(pending.Peer) is { State: Lookup.CandidateState.InFlight } candidate)
         {
             op.Lookup.OnSlow(candidate);
-            if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
-            {
-                FinishOperation(op);
-                return;
-            }
-
             Pump(op);
         }
     }

@@ -61,6 +61,13 @@ internal sealed partial class DhtEngine
             return;
         }
 
+        // A signed GET may end as soon as any answer or failure makes the closest answers agree.
+        if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
+        {
+            FinishOperation(op);
+            return;
+        }
+
         while (op.Lookup.TryGetNext() is { } candidate)
         {
             var request = new Message { Type = op.FindValue ? MessageType.FindValue : MessageType.FindNode, Target = op.Lookup.Target };
@@ -87,12 +94,6 @@ internal sealed partial class DhtEngine
         if (response is null || response.Type == MessageType.Error)
         {
             op.Lookup.OnFailure(candidate);
-            if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
-            {
-                FinishOperation(op);
-                return;
-            }
-
             Pump(op);
             return;
         }
@@ -106,11 +107,6 @@ internal sealed partial class DhtEngine
         if (response.Type == MessageType.Nodes)
         {
             op.Lookup.AddCandidates(response.Contacts, candidate);
-            if (op.FindValue && op.Best is { IsMutable: true } && MutableGetSatisfied(op))
-            {
-                FinishOperation(op);
-                return;
-            }
         }
         else if (response.Type == MessageType.Value && op.FindValue && response.Record is { } record)
         {
@@ -156,7 +152,7 @@ internal sealed partial class DhtEngine
             op.BestFarthest = responder.Distance > op.BestFarthest ? responder.Distance : op.BestFarthest;
         }
 
-        if (!record.IsMutable || MutableGetSatisfied(op))
+        if (!record.IsMutable)
         {
             FinishOperation(op);
         }
@@ -250,10 +246,8 @@ internal sealed partial class DhtEngine
         if (op.ReturnQuorum is { } quorum && !op.Reported && op.Acknowledged >= quorum)
         {
             op.Reported = true;
-            Emit(new PutCompleted(op.Id, new PutResult(op.Record!.Key, op.Acknowledged, op.Attempted, new SortedDictionary<RecordRejection, int>(op.Rejections), op.LocalResult))
-            {
-                Stats = new OperationStats(op.Lookup.RequestsSent + op.Attempted, op.Lookup.Rounds, op.Lookup.Rounds, null),
-            });
+            // The PUT goes on, so the event gets a copy of the tallies.
+            Emit(PutEvent(op, new OperationStats(op.Lookup.RequestsSent + op.Attempted, op.Lookup.Rounds, op.Lookup.Rounds, null), new SortedDictionary<RecordRejection, int>(op.Rejections)));
         }
 
         if (op.StoresPending == 0 && op.Storing)
@@ -261,6 +255,9 @@ internal sealed partial class DhtEngine
             FinishOperation(op);
         }
     }
+
+    private static PutCompleted PutEvent(Operation op, OperationStats stats, IReadOnlyDictionary<RecordRejection, int> rejections) =>
+        new(op.Id, new PutResult(op.Record!.Key, op.Acknowledged, op.Attempted, rejections, op.LocalResult)) { Stats = stats };
 
     private void FinishOperation(Operation op)
     {
@@ -288,7 +285,7 @@ internal sealed partial class DhtEngine
                 Emit(new BootstrapCompleted(op.Id, _routing.Count, op.Lookup.Succeeded) { Stats = stats });
                 break;
             case OperationKind.Put:
-                Emit(new PutCompleted(op.Id, new PutResult(op.Record!.Key, op.Acknowledged, op.Attempted, op.Rejections, op.LocalResult)) { Stats = stats });
+                Emit(PutEvent(op, stats, op.Rejections));
                 break;
             case OperationKind.Get:
                 Emit(new GetCompleted(op.Id, op.Best, op.Responses) { Stats = stats });

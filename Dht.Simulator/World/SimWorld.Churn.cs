@@ -4,11 +4,6 @@ internal sealed partial class SimWorld
 {
     private bool ChurnEnabled => _scenario.Churn.Model is "exponential" or "weibull";
 
-    private void ScheduleChurn()
-    {
-        // Session ends of nodes already up (warm start) are scheduled in WarmStart; joining nodes schedule their own.
-    }
-
     private void ScheduleSessionEnd(SimNode node)
     {
         if (!ChurnEnabled)

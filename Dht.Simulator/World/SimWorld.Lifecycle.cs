@@ -32,7 +32,6 @@ internal sealed partial class SimWorld
         }
 
         ScheduleWorkload();
-        ScheduleChurn();
         Schedule(Ticks(_scenario.TimelineIntervalSeconds), new SimEvent(SimEventKind.Interval, -1));
     }
 
