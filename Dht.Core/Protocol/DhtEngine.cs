@@ -53,7 +53,16 @@ internal sealed partial class DhtEngine : IDisposable
     private Instant _sessionBudgetAt;
     private Instant _now;
 
-    public DhtEngine(EngineOptions options, ICryptoSuite crypto, ulong seed, Instant now, IRecordStore? store = null)
+    /// <param name="options">Validated here; may be shared by many engines.</param>
+    /// <param name="crypto">The node's identity and all cryptography.</param>
+    /// <param name="seed">Seeds every random choice of this engine.</param>
+    /// <param name="now">The driver's current time.</param>
+    /// <param name="store">Where records are kept; null keeps them in memory.</param>
+    /// <param name="directory">
+    /// Interns the ids and addresses of routing-table contacts; null gives the engine its own. Engines may share one
+    /// only when they all run on one thread (the simulator does, so each node's id and address are stored once).
+    /// </param>
+    public DhtEngine(EngineOptions options, ICryptoSuite crypto, ulong seed, Instant now, IRecordStore? store = null, PeerDirectory? directory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(crypto);
@@ -64,7 +73,7 @@ internal sealed partial class DhtEngine : IDisposable
         _now = now;
         _sessions = new SessionCache(crypto, options.MaxSessions, options.ReplayWindow);
         _tokens = new AddressTokens(crypto, seed, options.TokenRotation, now);
-        _routing = new RoutingTable(crypto.LocalId, options.Routing);
+        _routing = new RoutingTable(crypto.LocalId, options.Routing, directory);
         _storage = new RecordStorage(store ?? new InMemoryRecordStore(), options.StoreLimits);
         _sessionBudget = options.NewSessionsPerSecond;
         _sessionBudgetAt = now;
@@ -269,7 +278,12 @@ internal sealed partial class DhtEngine : IDisposable
         return true;
     }
 
-    public void Dispose() => _sessions.Clear();
+    /// <summary>Drops the sessions and empties the routing table (releasing its entries in a shared directory).</summary>
+    public void Dispose()
+    {
+        _sessions.Clear();
+        _routing.Clear();
+    }
 
     // ---------------------------------------------------------------- helpers
 

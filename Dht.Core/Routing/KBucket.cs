@@ -4,16 +4,21 @@ namespace Dht.Routing;
 
 /// <summary>
 /// One k-bucket: up to K contacts in least-recently-seen order (oldest first, index 0) and a bounded replacement cache
-/// (oldest first, most recent last). Storage grows on demand up to the bounds the table passes in.
-/// The bucket enforces no policy; <see cref="RoutingTable"/> does.
+/// (oldest first, most recent last), both stored inline as <see cref="ContactEntry"/> values in arrays that grow on
+/// demand up to the bounds the table passes in. The bucket enforces no policy; <see cref="RoutingTable"/> does.
 /// </summary>
+/// <remarks>
+/// Entries hold references on their <see cref="PeerDirectory"/> handles. Methods that take an entry in take over its
+/// reference; <see cref="RemoveAt"/> and <see cref="RemoveReplacementAt"/> hand it back to the caller; methods that drop
+/// entries themselves (<see cref="AddReplacement"/>, <see cref="Clear"/>) release them.
+/// </remarks>
 internal sealed class KBucket
 {
     private const int InitialCapacity = 4;
 
-    private Contact[] _contacts = [];
+    private ContactEntry[] _contacts = [];
     private int _count;
-    private Contact[] _replacements = [];
+    private ContactEntry[] _replacements = [];
     private int _replacementCount;
 
     public KBucket(Instant created)
@@ -29,39 +34,41 @@ internal sealed class KBucket
     public int ReplacementCount => _replacementCount;
 
     /// <summary>The contacts, least recently seen first.</summary>
-    public ReadOnlySpan<Contact> Contacts => _contacts.AsSpan(0, _count);
+    public ReadOnlySpan<ContactEntry> Contacts => _contacts.AsSpan(0, _count);
 
     /// <summary>The replacement cache, oldest first.</summary>
-    public ReadOnlySpan<Contact> Replacements => _replacements.AsSpan(0, _replacementCount);
+    public ReadOnlySpan<ContactEntry> Replacements => _replacements.AsSpan(0, _replacementCount);
 
-    public Contact this[int index] => Contacts[index];
+    /// <summary>The contact at <paramref name="index"/>, by reference (for the table to update in place).</summary>
+    public ref ContactEntry this[int index] => ref _contacts.AsSpan(0, _count)[index];
 
-    public int IndexOf(NodeId id) => Find(Contacts, id);
+    public int IndexOf(NodeId id, PeerDirectory directory) => Find(Contacts, id, directory);
 
-    public int IndexOfReplacement(NodeId id) => Find(Replacements, id);
+    public int IndexOfReplacement(NodeId id, PeerDirectory directory) => Find(Replacements, id, directory);
 
     /// <summary>Appends at the tail (most recently seen). The caller keeps <see cref="Count"/> within K.</summary>
-    public void Append(Contact contact, int capacityLimit) => Insert(contact, _count, capacityLimit);
+    public void Append(ContactEntry entry, int capacityLimit) => Insert(entry, _count, capacityLimit);
 
-    /// <summary>Inserts where <paramref name="contact"/>'s <see cref="Contact.LastSeen"/> keeps the oldest-first order.</summary>
-    public void InsertByLastSeen(Contact contact, int capacityLimit)
+    /// <summary>Inserts where <paramref name="entry"/>'s <see cref="ContactEntry.LastSeen"/> keeps the oldest-first order.</summary>
+    public void InsertByLastSeen(ContactEntry entry, int capacityLimit)
     {
         var position = _count;
-        while (position > 0 && _contacts[position - 1].LastSeen > contact.LastSeen)
+        while (position > 0 && _contacts[position - 1].LastSeen > entry.LastSeen)
         {
             position--;
         }
 
-        Insert(contact, position, capacityLimit);
+        Insert(entry, position, capacityLimit);
     }
 
-    public void RemoveAt(int index) => RemoveAt(_contacts, ref _count, index);
+    /// <summary>Removes the contact at <paramref name="index"/> and returns it; the caller owns its reference.</summary>
+    public ContactEntry RemoveAt(int index) => RemoveFrom(_contacts, ref _count, index);
 
     public void MoveToTail(int index)
     {
-        var contact = _contacts[index];
+        var entry = _contacts[index];
         Array.Copy(_contacts, index + 1, _contacts, index, _count - index - 1);
-        _contacts[_count - 1] = contact;
+        _contacts[_count - 1] = entry;
     }
 
     /// <summary>
@@ -85,9 +92,9 @@ internal sealed class KBucket
 
     public bool HasStale()
     {
-        foreach (var contact in Contacts)
+        foreach (ref readonly var entry in Contacts)
         {
-            if (contact.IsStale)
+            if (entry.FailedRequests > 0)
             {
                 return true;
             }
@@ -97,20 +104,21 @@ internal sealed class KBucket
     }
 
     /// <summary>
-    /// Adds the most recent replacement, dropping the oldest replacement of the same subnet when that subnet already
-    /// has <paramref name="perSubnetLimit"/> entries (0 = no limit, loopback exempt), then the oldest overall when the
-    /// cache holds <paramref name="capacity"/>.
+    /// Adds the most recent replacement (taking over its reference), dropping the oldest replacement of the same subnet
+    /// when that subnet already has <paramref name="perSubnetLimit"/> entries (0 = no limit, loopback exempt), then the
+    /// oldest overall when the cache holds <paramref name="capacity"/>. Dropped entries are released.
     /// </summary>
-    public void AddReplacement(Contact contact, int capacity, int perSubnetLimit)
+    public void AddReplacement(ContactEntry entry, int capacity, int perSubnetLimit, PeerDirectory directory)
     {
-        if (perSubnetLimit > 0 && !SubnetKey.IsLoopback(contact.Address))
+        var address = directory.AddressOf(entry.Peer);
+        if (perSubnetLimit > 0 && !SubnetKey.IsLoopback(address))
         {
-            var key = SubnetKey.Of(contact.Address);
+            var key = SubnetKey.Of(address);
             var sameSubnet = 0;
             var oldestSameSubnet = -1;
             for (var i = 0; i < _replacementCount; i++)
             {
-                if (SubnetKey.Of(_replacements[i].Address) == key)
+                if (SubnetKey.Of(directory.AddressOf(_replacements[i].Peer)) == key)
                 {
                     sameSubnet++;
                     oldestSameSubnet = oldestSameSubnet < 0 ? i : oldestSameSubnet;
@@ -119,26 +127,44 @@ internal sealed class KBucket
 
             if (sameSubnet >= perSubnetLimit)
             {
-                RemoveReplacementAt(oldestSameSubnet);
+                directory.Release(RemoveReplacementAt(oldestSameSubnet).Peer);
             }
         }
 
         if (_replacementCount >= capacity)
         {
-            RemoveReplacementAt(0);
+            directory.Release(RemoveReplacementAt(0).Peer);
         }
 
         _replacements = Grow(_replacements, _replacementCount + 1, capacity);
-        _replacements[_replacementCount++] = contact;
+        _replacements[_replacementCount++] = entry;
     }
 
-    public void RemoveReplacementAt(int index) => RemoveAt(_replacements, ref _replacementCount, index);
+    /// <summary>Removes the replacement at <paramref name="index"/> and returns it; the caller owns its reference.</summary>
+    public ContactEntry RemoveReplacementAt(int index) => RemoveFrom(_replacements, ref _replacementCount, index);
 
-    private static int Find(ReadOnlySpan<Contact> contacts, NodeId id)
+    /// <summary>Releases and removes every contact and replacement (the arrays are kept).</summary>
+    public void Clear(PeerDirectory directory)
     {
-        for (var i = 0; i < contacts.Length; i++)
+        foreach (ref readonly var entry in Contacts)
         {
-            if (contacts[i].Id == id)
+            directory.Release(entry.Peer);
+        }
+
+        foreach (ref readonly var entry in Replacements)
+        {
+            directory.Release(entry.Peer);
+        }
+
+        _count = 0;
+        _replacementCount = 0;
+    }
+
+    private static int Find(ReadOnlySpan<ContactEntry> entries, NodeId id, PeerDirectory directory)
+    {
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (directory.IdOf(entries[i].Peer) == id)
             {
                 return i;
             }
@@ -147,13 +173,15 @@ internal sealed class KBucket
         return -1;
     }
 
-    private static void RemoveAt(Contact[] array, ref int count, int index)
+    private static ContactEntry RemoveFrom(ContactEntry[] array, ref int count, int index)
     {
+        var removed = array.AsSpan(0, count)[index];
         Array.Copy(array, index + 1, array, index, count - index - 1);
-        array[--count] = null!;
+        array[--count] = default;
+        return removed;
     }
 
-    private static Contact[] Grow(Contact[] array, int needed, int capacityLimit)
+    private static ContactEntry[] Grow(ContactEntry[] array, int needed, int capacityLimit)
     {
         if (needed <= array.Length)
         {
@@ -161,16 +189,16 @@ internal sealed class KBucket
         }
 
         var size = Math.Min(capacityLimit, Math.Max(needed, Math.Max(InitialCapacity, array.Length * 2)));
-        var grown = new Contact[Math.Max(size, needed)];
+        var grown = new ContactEntry[Math.Max(size, needed)];
         Array.Copy(array, grown, array.Length);
         return grown;
     }
 
-    private void Insert(Contact contact, int position, int capacityLimit)
+    private void Insert(ContactEntry entry, int position, int capacityLimit)
     {
         _contacts = Grow(_contacts, _count + 1, capacityLimit);
         Array.Copy(_contacts, position, _contacts, position + 1, _count - position);
-        _contacts[position] = contact;
+        _contacts[position] = entry;
         _count++;
     }
 }

@@ -107,26 +107,26 @@ internal sealed partial class RoutingTable
         return new NodeId(random);
     }
 
-    /// <summary>All contacts in the buckets, by bucket index then least recently seen first.</summary>
+    /// <summary>All contacts in the buckets (copied views), by bucket index then least recently seen first.</summary>
     public IEnumerable<Contact> AllContacts()
     {
         foreach (var bucket in _buckets)
         {
             for (var i = 0; i < (bucket?.Count ?? 0); i++)
             {
-                yield return bucket![i];
+                yield return View(bucket!.Contacts[i]);
             }
         }
     }
 
-    /// <summary>All replacement-cache entries, by bucket index then oldest first.</summary>
+    /// <summary>All replacement-cache entries (copied views), by bucket index then oldest first.</summary>
     public IEnumerable<Contact> AllReplacements()
     {
         foreach (var bucket in _buckets)
         {
             for (var i = 0; i < (bucket?.ReplacementCount ?? 0); i++)
             {
-                yield return bucket!.Replacements[i];
+                yield return View(bucket!.Replacements[i]);
             }
         }
     }
@@ -140,11 +140,11 @@ internal sealed partial class RoutingTable
         }
 
         var start = result.Count;
-        foreach (var contact in bucket.Contacts)
+        foreach (ref readonly var entry in bucket.Contacts)
         {
-            if (!excludeStale || !contact.IsStale)
+            if (!excludeStale || entry.FailedRequests == 0)
             {
-                result.Add(contact);
+                result.Add(View(entry));
             }
         }
 

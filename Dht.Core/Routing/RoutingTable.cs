@@ -10,19 +10,30 @@ namespace Dht.Routing;
 /// <para>Sans-IO and deterministic: time comes in as <see cref="Instant"/>, randomness from the caller's
 /// <see cref="Xoshiro256"/>, and every enumeration follows bucket index then bucket order.</para>
 /// <para>Memory: buckets are created on first use and the bucket array only grows to the highest bucket used
-/// (about log2(network size) entries), so an idle table costs a few dozen bytes.</para>
+/// (about log2(network size) entries), so an idle table costs a few dozen bytes. Contacts are stored inline as
+/// <see cref="ContactEntry"/> values (no object per contact); ids and addresses live once in the
+/// <see cref="PeerDirectory"/>, which several tables may share (the simulator's do). Queries hand out
+/// <see cref="Contact"/> views copied from that storage.</para>
 /// <para>Only <see cref="OnVerifiedReply"/> adds contacts: unsolicited traffic must go through
-/// <see cref="ShouldVerify"/> and a PING first. Not thread-safe.</para>
+/// <see cref="ShouldVerify"/> and a PING first. Not thread-safe, and neither is the directory: tables sharing one
+/// must all be used from one thread at a time.</para>
 /// </remarks>
 internal sealed partial class RoutingTable
 {
     /// <summary>The number of possible buckets (one per bit of the id).</summary>
     public const int MaxBuckets = NodeId.Size * 8;
 
+    /// <summary>A peer handle that matches no entry (for "excluding nobody").</summary>
+    private const int NoPeer = -1;
+
     private readonly RoutingOptions _options;
+    private readonly PeerDirectory _directory;
     private KBucket?[] _buckets = [];
 
-    public RoutingTable(NodeId localId, RoutingOptions options)
+    /// <param name="localId">This node's id (not zero).</param>
+    /// <param name="options">Validated here; may be shared by many tables.</param>
+    /// <param name="directory">Where ids and addresses are interned; null creates one for this table alone.</param>
+    public RoutingTable(NodeId localId, RoutingOptions options, PeerDirectory? directory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -33,11 +44,15 @@ internal sealed partial class RoutingTable
 
         LocalId = localId;
         _options = options;
+        _directory = directory ?? new PeerDirectory();
     }
 
     public NodeId LocalId { get; }
 
     public RoutingOptions Options => _options;
+
+    /// <summary>The directory holding the ids and addresses of this table's entries.</summary>
+    public PeerDirectory Directory => _directory;
 
     /// <summary>Contacts in the buckets (replacement caches not counted).</summary>
     public int Count { get; private set; }
@@ -62,7 +77,7 @@ internal sealed partial class RoutingTable
 
         var index = BucketIndexOf(id);
         var bucket = GetBucket(index);
-        var position = bucket?.IndexOf(id) ?? -1;
+        var position = bucket?.IndexOf(id, _directory) ?? -1;
         return position >= 0
             ? UpdateExisting(bucket!, position, address, now, rtt)
             : AdmitNew(bucket, index, id, address, now, rtt);
@@ -83,36 +98,36 @@ internal sealed partial class RoutingTable
             return false;
         }
 
-        var position = bucket.IndexOf(id);
+        var position = bucket.IndexOf(id, _directory);
         if (position < 0)
         {
-            var replacement = bucket.IndexOfReplacement(id);
+            var replacement = bucket.IndexOfReplacement(id, _directory);
             if (replacement >= 0)
             {
-                bucket.RemoveReplacementAt(replacement);
+                _directory.Release(bucket.RemoveReplacementAt(replacement).Peer);
             }
 
             return false;
         }
 
-        var contact = bucket[position];
-        if (contact.FailedRequests < int.MaxValue)
+        ref var entry = ref bucket[position];
+        if (entry.FailedRequests < int.MaxValue)
         {
-            contact.FailedRequests++;
+            entry.FailedRequests++;
         }
 
-        if (contact.FailedRequests < _options.MaxFailuresBeforeEviction)
+        if (entry.FailedRequests < _options.MaxFailuresBeforeEviction)
         {
             return false;
         }
 
-        var promoted = PickReplacement(bucket, contact);
+        var promoted = PickReplacement(bucket, entry.Peer);
         if (promoted < 0)
         {
             return false;
         }
 
-        bucket.RemoveAt(position);
+        _directory.Release(bucket.RemoveAt(position).Peer);
         PromoteReplacement(bucket, promoted);
         return true;
     }
@@ -129,15 +144,15 @@ internal sealed partial class RoutingTable
         }
 
         var bucket = GetBucket(BucketIndexOf(id));
-        return bucket is null || (bucket.IndexOf(id) < 0 && (bucket.Count < _options.K || bucket.HasStale()));
+        return bucket is null || (bucket.IndexOf(id, _directory) < 0 && (bucket.Count < _options.K || bucket.HasStale()));
     }
 
-    /// <summary>Finds a contact in the buckets (not in the replacement caches).</summary>
+    /// <summary>Finds a contact in the buckets (not in the replacement caches) and copies it out.</summary>
     public bool TryGet(NodeId id, out Contact contact)
     {
         var bucket = id == LocalId ? null : GetBucket(BucketIndexOf(id));
-        var position = bucket?.IndexOf(id) ?? -1;
-        contact = position >= 0 ? bucket![position] : null!;
+        var position = bucket?.IndexOf(id, _directory) ?? -1;
+        contact = position >= 0 ? View(bucket![position]) : default;
         return position >= 0;
     }
 
@@ -154,28 +169,43 @@ internal sealed partial class RoutingTable
             return false;
         }
 
-        var position = bucket.IndexOf(id);
+        var position = bucket.IndexOf(id, _directory);
         if (position >= 0)
         {
             RemoveAndPromote(bucket, position);
             return true;
         }
 
-        position = bucket.IndexOfReplacement(id);
+        position = bucket.IndexOfReplacement(id, _directory);
         if (position >= 0)
         {
-            bucket.RemoveReplacementAt(position);
+            _directory.Release(bucket.RemoveReplacementAt(position).Peer);
         }
 
         return position >= 0;
     }
 
+    /// <summary>
+    /// Removes every contact and replacement, releasing their directory handles (the engine does this when disposed,
+    /// so a shared directory forgets the peers only this table knew).
+    /// </summary>
+    public void Clear()
+    {
+        foreach (var bucket in _buckets)
+        {
+            bucket?.Clear(_directory);
+        }
+
+        _buckets = [];
+        Count = 0;
+    }
+
     private AdmitResult UpdateExisting(KBucket bucket, int position, PeerAddress address, Instant now, TimeSpan? rtt)
     {
-        var contact = bucket[position];
-        if (SubnetKey.Of(contact.Address) != SubnetKey.Of(address))
+        ref var entry = ref bucket[position];
+        if (SubnetKey.Of(_directory.AddressOf(entry.Peer)) != SubnetKey.Of(address))
         {
-            var reason = CheckSubnet(address, bucket, contact, checkTable: true);
+            var reason = CheckSubnet(address, bucket, entry.Peer, checkTable: true);
             if (reason != RejectReason.None)
             {
                 // The node moved into a full subnet: its old address is useless, so it leaves the table.
@@ -184,7 +214,7 @@ internal sealed partial class RoutingTable
             }
         }
 
-        Refresh(contact, address, now, rtt);
+        Refresh(ref entry, address, now, rtt);
         bucket.MoveToTail(position);
         return AdmitResult.Updated;
     }
@@ -197,61 +227,75 @@ internal sealed partial class RoutingTable
         // A node bound for the replacement cache is checked against its bucket only (cheap: this is the common path
         // for replies from far-away nodes); the table-wide limit is checked when a replacement is promoted.
         var toCache = full && victim < 0;
-        var reason = CheckSubnet(address, bucket, victim >= 0 ? bucket![victim] : null, checkTable: !toCache);
+        var reason = CheckSubnet(address, bucket, victim >= 0 ? bucket![victim].Peer : NoPeer, checkTable: !toCache);
         if (reason != RejectReason.None)
         {
             return AdmitResult.Rejected(reason);
         }
 
         bucket ??= CreateBucket(index, now);
-        var cached = bucket.IndexOfReplacement(id);
-        var contact = cached >= 0 ? bucket.Replacements[cached] : new Contact(id, address, now);
-        if (cached >= 0)
-        {
-            bucket.RemoveReplacementAt(cached);
-        }
-
-        Refresh(contact, address, now, rtt);
         if (!toCache)
         {
-            var evicted = victim >= 0 ? bucket[victim] : null;
+            var entry = TakeOrCreate(bucket, id, address, now, rtt);
+            Contact? evicted = null;
             if (victim >= 0)
             {
-                bucket.RemoveAt(victim);
+                evicted = View(bucket[victim]);
+                _directory.Release(bucket.RemoveAt(victim).Peer);
                 Count--;
             }
 
-            bucket.Append(contact, _options.K);
+            bucket.Append(entry, _options.K);
             Count++;
             return new AdmitResult(AdmitOutcome.Added, RejectReason.None, null, evicted);
         }
 
-        var oldest = bucket[0];
-        var ping = now - oldest.LastSeen >= _options.PingOldestAfter ? oldest : null;
+        ref readonly var oldest = ref bucket[0];
+        Contact? ping = now - oldest.LastSeen >= _options.PingOldestAfter ? View(oldest) : null;
         if (_options.ReplacementCacheSize == 0)
         {
             return AdmitResult.Rejected(RejectReason.BucketFull, ping);
         }
 
-        bucket.AddReplacement(contact, _options.ReplacementCacheSize, _options.MaxContactsPerSubnetPerBucket);
+        var cached = TakeOrCreate(bucket, id, address, now, rtt);
+        bucket.AddReplacement(cached, _options.ReplacementCacheSize, _options.MaxContactsPerSubnetPerBucket, _directory);
         return new AdmitResult(AdmitOutcome.AddedToReplacementCache, RejectReason.None, ping, null);
     }
 
-    private static void Refresh(Contact contact, PeerAddress address, Instant now, TimeSpan? rtt)
+    /// <summary>
+    /// The node's replacement-cache entry (taken out of the cache) or a new entry holding a fresh directory reference,
+    /// refreshed with this reply.
+    /// </summary>
+    private ContactEntry TakeOrCreate(KBucket bucket, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
     {
-        contact.Address = address;
-        contact.LastSeen = Instant.Max(contact.LastSeen, now);
-        contact.FailedRequests = 0;
+        var cached = bucket.IndexOfReplacement(id, _directory);
+        var entry = cached >= 0 ? bucket.RemoveReplacementAt(cached) : new ContactEntry(_directory.Acquire(id, address), now);
+        Refresh(ref entry, address, now, rtt);
+        return entry;
+    }
+
+    /// <summary>Applies a verified reply: address (re-interned when it changed), last seen, failures, RTT.</summary>
+    private void Refresh(ref ContactEntry entry, PeerAddress address, Instant now, TimeSpan? rtt)
+    {
+        if (_directory.AddressOf(entry.Peer) != address)
+        {
+            var old = entry.Peer;
+            entry.Peer = _directory.Acquire(_directory.IdOf(old), address);
+            _directory.Release(old);
+        }
+
+        entry.LastSeen = Instant.Max(entry.LastSeen, now);
+        entry.FailedRequests = 0;
         if (rtt is { } sample)
         {
-            contact.Rtt.AddSample(sample);
+            entry.Rtt.AddSample(sample);
         }
     }
 
     private void RemoveAndPromote(KBucket bucket, int position)
     {
-        var promoted = PickReplacement(bucket, bucket[position]);
-        bucket.RemoveAt(position);
+        var promoted = PickReplacement(bucket, bucket[position].Peer);
+        _directory.Release(bucket.RemoveAt(position).Peer);
         Count--;
         if (promoted >= 0)
         {
@@ -260,12 +304,13 @@ internal sealed partial class RoutingTable
         }
     }
 
-    /// <summary>The most recent replacement that fits the subnet limits once <paramref name="leaving"/> is gone, or -1.</summary>
-    private int PickReplacement(KBucket bucket, Contact leaving)
+    /// <summary>The most recent replacement that fits the subnet limits once <paramref name="leavingPeer"/> is gone, or -1.</summary>
+    private int PickReplacement(KBucket bucket, int leavingPeer)
     {
         for (var i = bucket.ReplacementCount - 1; i >= 0; i--)
         {
-            if (CheckSubnet(bucket.Replacements[i].Address, bucket, leaving, checkTable: true) == RejectReason.None)
+            var address = _directory.AddressOf(bucket.Replacements[i].Peer);
+            if (CheckSubnet(address, bucket, leavingPeer, checkTable: true) == RejectReason.None)
             {
                 return i;
             }
@@ -274,18 +319,16 @@ internal sealed partial class RoutingTable
         return -1;
     }
 
-    private void PromoteReplacement(KBucket bucket, int replacementIndex)
-    {
-        var contact = bucket.Replacements[replacementIndex];
-        bucket.RemoveReplacementAt(replacementIndex);
-        bucket.InsertByLastSeen(contact, _options.K);
-    }
+    /// <summary>Moves a replacement (with its directory reference) into the bucket, in last-seen order.</summary>
+    private void PromoteReplacement(KBucket bucket, int replacementIndex) =>
+        bucket.InsertByLastSeen(bucket.RemoveReplacementAt(replacementIndex), _options.K);
 
     /// <summary>
-    /// Checks the subnet limits for a contact at <paramref name="address"/>, not counting <paramref name="excluding"/>
-    /// (which must still be in the table). The table-wide count is only taken when <paramref name="checkTable"/>.
+    /// Checks the subnet limits for a contact at <paramref name="address"/>, not counting the contact holding
+    /// <paramref name="excludingPeer"/> (which must still be in the table; <see cref="NoPeer"/> for none). The
+    /// table-wide count is only taken when <paramref name="checkTable"/>.
     /// </summary>
-    private RejectReason CheckSubnet(PeerAddress address, KBucket? bucket, Contact? excluding, bool checkTable)
+    private RejectReason CheckSubnet(PeerAddress address, KBucket? bucket, int excludingPeer, bool checkTable)
     {
         if (SubnetKey.IsLoopback(address))
         {
@@ -294,18 +337,18 @@ internal sealed partial class RoutingTable
 
         var key = SubnetKey.Of(address);
         var perBucket = _options.MaxContactsPerSubnetPerBucket;
-        if (perBucket > 0 && bucket is not null && CountInSubnet(bucket, key, excluding) >= perBucket)
+        if (perBucket > 0 && bucket is not null && CountInSubnet(bucket, key, excludingPeer) >= perBucket)
         {
             return RejectReason.SubnetLimitInBucket;
         }
 
         var perTable = _options.MaxContactsPerSubnetInTable;
-        if (checkTable && perTable > 0 && Count - (excluding is null ? 0 : 1) >= perTable)
+        if (checkTable && perTable > 0 && Count - (excludingPeer == NoPeer ? 0 : 1) >= perTable)
         {
             var total = 0;
             foreach (var other in _buckets)
             {
-                total += other is null ? 0 : CountInSubnet(other, key, excluding);
+                total += other is null ? 0 : CountInSubnet(other, key, excludingPeer);
             }
 
             if (total >= perTable)
@@ -317,16 +360,20 @@ internal sealed partial class RoutingTable
         return RejectReason.None;
     }
 
-    private static int CountInSubnet(KBucket bucket, SubnetKey key, Contact? excluding)
+    /// <summary>Contacts of <paramref name="bucket"/> in subnet <paramref name="key"/>, except the one holding <paramref name="excludingPeer"/>.</summary>
+    /// <remarks>A handle names one (id, address) pair and ids are unique in the buckets, so it matches one contact at most.</remarks>
+    private int CountInSubnet(KBucket bucket, SubnetKey key, int excludingPeer)
     {
         var n = 0;
-        foreach (var contact in bucket.Contacts)
+        foreach (ref readonly var entry in bucket.Contacts)
         {
-            n += contact != excluding && SubnetKey.Of(contact.Address) == key ? 1 : 0;
+            n += entry.Peer != excludingPeer && SubnetKey.Of(_directory.AddressOf(entry.Peer)) == key ? 1 : 0;
         }
 
         return n;
     }
+
+    private Contact View(in ContactEntry entry) => new(entry, _directory);
 
     private KBucket? GetBucket(int index) => index < _buckets.Length ? _buckets[index] : null;
 

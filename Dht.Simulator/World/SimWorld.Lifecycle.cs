@@ -38,7 +38,7 @@ internal sealed partial class SimWorld
     private DhtEngine NewEngine(SimNode node)
     {
         var seed = _scenario.Seed ^ ((ulong)node.Index * 0x9E3779B97F4A7C15UL) ^ ((ulong)node.Restarts << 48);
-        return new DhtEngine(_engineOptions, node.Crypto, seed, node.LocalTime(_now));
+        return new DhtEngine(_engineOptions, node.Crypto, seed, node.LocalTime(_now), directory: _directory);
     }
 
     private void MarkUp(SimNode node)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using Dht.Protocol;
+using Dht.Routing;
 using Dht.Security;
 using Dht.Simulator.Crypto;
 using Dht.Simulator.Metrics;
@@ -21,6 +22,10 @@ internal sealed partial class SimWorld : IDisposable
     private readonly Xoshiro256 _netRng;
     private readonly EngineOptions _engineOptions;
     private readonly List<SimNode> _nodes;
+
+    // One directory for every engine: each node's id and address is interned once per process, and routing tables
+    // hold 4-byte handles into it. Safe because the whole world runs on one thread.
+    private readonly PeerDirectory _directory = new();
     private readonly List<int> _up = [];
     private readonly byte[] _transmitBuffer = new byte[2048];
     private readonly List<byte[]> _buffers = [];
@@ -74,6 +79,9 @@ internal sealed partial class SimWorld : IDisposable
     public int LiveNodes => _up.Count;
 
     public IReadOnlyList<SimNode> Nodes => _nodes;
+
+    /// <summary>The peer directory shared by every engine (empty again once every engine is disposed).</summary>
+    internal PeerDirectory Directory => _directory;
 
     /// <summary>Hex of the hash over every processed event in order: equal for equal (scenario, seed, build).</summary>
     public string TraceHash => Convert.ToHexStringLower(_trace.GetCurrentHash());

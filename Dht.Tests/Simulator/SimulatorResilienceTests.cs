@@ -96,4 +96,24 @@ public sealed class SimulatorResilienceTests
         Assert.IsGreaterThanOrEqualTo(50, gets, $"seed {seed}");
         Assert.IsGreaterThanOrEqualTo(0.98, getsOk / (double)gets, $"GETs from restarted nodes {getsOk}/{gets}; seed {seed}");
     }
+    [TestMethod]
+    [DataRow(24UL)]
+    public void Dispose_ChurnRun_SharedDirectoryHeldByLiveTablesThenEmpty(ulong seed)
+    {
+        var scenario = SimRuns.Small(seed, nodes: 120, durationSeconds: 150);
+        scenario.Name = "churn";
+        scenario.Churn = new ChurnSettings { Model = "exponential", SessionScaleMinutes = 1, DowntimeScaleMinutes = 0.3, StartSeconds = 30 };
+        var world = SimRuns.Run(scenario);
+        var restarts = world.Nodes.Sum(n => n.Restarts);
+
+        // Each live node's table holds one reference per contact or replacement; crashed engines released theirs.
+        var pairs = world.Nodes.Where(n => n.Engine is not null)
+            .SelectMany(n => n.Engine!.Routing.AllContacts().Concat(n.Engine.Routing.AllReplacements()))
+            .Select(c => (c.Id, c.Address)).Distinct().Count();
+        Assert.IsGreaterThan(10, restarts, $"seed {seed}");
+        Assert.AreEqual(pairs, world.Directory.Count, $"seed {seed}");
+
+        world.Dispose();
+        Assert.AreEqual(0, world.Directory.Count, $"disposing every engine releases every entry; seed {seed}");
+    }
 }

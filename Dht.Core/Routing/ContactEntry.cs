@@ -1,0 +1,35 @@
+using Dht.Protocol;
+using Dht.Rpc;
+
+namespace Dht.Routing;
+
+/// <summary>
+/// One routing-table entry as stored inline in a <see cref="KBucket"/>'s arrays: the peer's handle in the table's
+/// <see cref="PeerDirectory"/> and the per-contact state. A plain value with no object references, so a table of
+/// hundreds of contacts is a few flat arrays the garbage collector never has to trace.
+/// </summary>
+/// <remarks>
+/// Every entry in a bucket or replacement cache holds one reference on <see cref="Peer"/>; whoever drops an entry
+/// (or changes its address) releases it. Only <see cref="RoutingTable"/> and <see cref="KBucket"/> touch entries;
+/// everyone else reads <see cref="Contact"/> views.
+/// </remarks>
+internal struct ContactEntry
+{
+    /// <summary>The (id, address) handle in the table's <see cref="PeerDirectory"/>.</summary>
+    public int Peer;
+
+    /// <summary>Consecutive failed requests since the last verified reply.</summary>
+    public int FailedRequests;
+
+    /// <summary>When the node last answered one of our requests with a valid authenticated reply.</summary>
+    public Instant LastSeen;
+
+    /// <summary>The node's round-trip-time estimator.</summary>
+    public RttEstimator Rtt;
+
+    public ContactEntry(int peer, Instant lastSeen)
+    {
+        Peer = peer;
+        LastSeen = lastSeen;
+    }
+}

@@ -1,0 +1,118 @@
+using Dht.Protocol;
+
+namespace Dht.Routing;
+
+/// <summary>
+/// Interns (node id, address) pairs as small integer handles with a reference count, so routing tables store a 4-byte
+/// handle per contact instead of the 56 bytes of id and address (and no object reference at all).
+/// </summary>
+/// <remarks>
+/// <para>Every <see cref="Acquire"/> must be matched by one <see cref="Release"/>; a pair's handle stays valid (and its
+/// id and address readable) while its count is above zero, and its slot is reused afterwards. Handles are plain
+/// integers: they carry no ordering or meaning, and nothing may depend on their values.</para>
+/// <para>Each <see cref="DhtEngine"/> owns one by default. The simulator shares one among all its engines, so each
+/// simulated node's id and address are stored once per process however many tables list it.</para>
+/// <para>Memory: one 64-byte slot and one dictionary entry per distinct live pair; the slot array only grows
+/// (doubling), freed slots are kept on a free list. Not thread-safe: every table sharing a directory must be used
+/// from one thread at a time (the simulator is single-threaded; a <c>DhtNode</c>'s engine has its own).</para>
+/// </remarks>
+internal sealed class PeerDirectory
+{
+    private const int InitialCapacity = 16;
+
+    private readonly Dictionary<PeerKey, int> _index = [];
+    private Slot[] _slots = [];
+    private int _used;
+    private int _freeHead = -1;
+
+    /// <summary>The number of distinct pairs currently held (reference count above zero).</summary>
+    public int Count => _index.Count;
+
+    /// <summary>Slots allocated so far (live and free): the high-water mark of <see cref="Count"/>.</summary>
+    public int Capacity => _used;
+
+    /// <summary>
+    /// Returns the handle of (<paramref name="id"/>, <paramref name="address"/>), adding the pair when it is new, and
+    /// takes one reference on it.
+    /// </summary>
+    public int Acquire(NodeId id, PeerAddress address)
+    {
+        var key = new PeerKey(id, address);
+        if (_index.TryGetValue(key, out var handle))
+        {
+            _slots[handle].References++;
+            return handle;
+        }
+
+        handle = AllocateSlot();
+        _slots[handle] = new Slot { Id = id, Address = address, References = 1, NextFree = -1 };
+        _index.Add(key, handle);
+        return handle;
+    }
+
+    /// <summary>Finds the handle of a pair without taking a reference.</summary>
+    public bool TryFind(NodeId id, PeerAddress address, out int handle) => _index.TryGetValue(new PeerKey(id, address), out handle);
+
+    /// <summary>Drops one reference; the pair is forgotten and its slot reused when none is left.</summary>
+    /// <exception cref="InvalidOperationException">The handle is not held (a release without an acquire).</exception>
+    public void Release(int handle)
+    {
+        ref var slot = ref Live(handle);
+        if (--slot.References > 0)
+        {
+            return;
+        }
+
+        _index.Remove(new PeerKey(slot.Id, slot.Address));
+        slot = new Slot { NextFree = _freeHead };
+        _freeHead = handle;
+    }
+
+    /// <summary>The node id of a held handle.</summary>
+    public NodeId IdOf(int handle) => Live(handle).Id;
+
+    /// <summary>The address of a held handle.</summary>
+    public PeerAddress AddressOf(int handle) => Live(handle).Address;
+
+    /// <summary>The number of references held on <paramref name="handle"/> (0 when it is not held).</summary>
+    public int ReferencesOf(int handle) =>
+        (uint)handle < (uint)_used ? _slots[handle].References : 0;
+
+    private ref Slot Live(int handle)
+    {
+        if ((uint)handle >= (uint)_used || _slots[handle].References <= 0)
+        {
+            throw new InvalidOperationException($"Peer handle {handle} is not held.");
+        }
+
+        return ref _slots[handle];
+    }
+
+    private int AllocateSlot()
+    {
+        if (_freeHead >= 0)
+        {
+            var reused = _freeHead;
+            _freeHead = _slots[reused].NextFree;
+            return reused;
+        }
+
+        if (_used == _slots.Length)
+        {
+            Array.Resize(ref _slots, Math.Max(InitialCapacity, _slots.Length * 2));
+        }
+
+        return _used++;
+    }
+
+    private readonly record struct PeerKey(NodeId Id, PeerAddress Address);
+
+    /// <summary>A pair and its reference count; free slots (count 0) link to the next free slot.</summary>
+    private struct Slot
+    {
+        public NodeId Id;
+        public PeerAddress Address;
+        public int References;
+        public int NextFree;
+    }
+}

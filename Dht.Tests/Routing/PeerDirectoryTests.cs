@@ -1,0 +1,104 @@
+using Dht.Routing;
+using static Dht.Tests.Routing.RoutingFixtures;
+
+namespace Dht.Tests.Routing;
+
+[TestClass]
+public sealed class PeerDirectoryTests
+{
+    [TestMethod]
+    public void Acquire_SamePairTwice_SameHandleTwoReferences()
+    {
+        var directory = new PeerDirectory();
+
+        var a = directory.Acquire(IdInBucket(3, 1), V4(1));
+        var b = directory.Acquire(IdInBucket(3, 1), V4(1));
+
+        Assert.AreEqual(a, b);
+        Assert.AreEqual(1, directory.Count);
+        Assert.AreEqual(2, directory.ReferencesOf(a));
+        Assert.AreEqual(IdInBucket(3, 1), directory.IdOf(a));
+        Assert.AreEqual(V4(1), directory.AddressOf(a));
+    }
+
+    [TestMethod]
+    public void Acquire_SameIdOtherAddress_OtherHandle()
+    {
+        var directory = new PeerDirectory();
+
+        var a = directory.Acquire(IdInBucket(3, 1), V4(1));
+        var b = directory.Acquire(IdInBucket(3, 1), V4(2));
+
+        Assert.AreNotEqual(a, b);
+        Assert.AreEqual(2, directory.Count);
+        Assert.AreEqual(V4(2), directory.AddressOf(b));
+    }
+
+    [TestMethod]
+    public void Release_LastReference_ForgetsPairAndReusesSlot()
+    {
+        var directory = new PeerDirectory();
+        var a = directory.Acquire(IdInBucket(3, 1), V4(1));
+        directory.Acquire(IdInBucket(3, 1), V4(1));
+
+        directory.Release(a);
+        Assert.AreEqual(1, directory.Count, "one reference left");
+        directory.Release(a);
+
+        Assert.AreEqual(0, directory.Count);
+        Assert.AreEqual(0, directory.ReferencesOf(a));
+        Assert.IsFalse(directory.TryFind(IdInBucket(3, 1), V4(1), out _));
+        Assert.ThrowsExactly<InvalidOperationException>(() => directory.IdOf(a));
+        var reused = directory.Acquire(IdInBucket(4, 2), V4(9));
+        Assert.AreEqual(a, reused, "the freed slot is reused");
+        Assert.AreEqual(1, directory.Capacity);
+        Assert.AreEqual(IdInBucket(4, 2), directory.IdOf(reused));
+    }
+
+    [TestMethod]
+    public void Release_NotHeld_Throws()
+    {
+        var directory = new PeerDirectory();
+        var a = directory.Acquire(IdInBucket(3, 1), V4(1));
+        directory.Release(a);
+
+        Assert.ThrowsExactly<InvalidOperationException>(() => directory.Release(a));
+        Assert.ThrowsExactly<InvalidOperationException>(() => directory.Release(-1));
+        Assert.ThrowsExactly<InvalidOperationException>(() => directory.Release(12345));
+    }
+
+    [TestMethod]
+    [DataRow(1UL)]
+    [DataRow(2UL)]
+    public void AcquireRelease_ManyPairsRandomOrder_CountTracksLivePairs(ulong seed)
+    {
+        var directory = new PeerDirectory();
+        var rng = new Dht.Protocol.Xoshiro256(seed);
+        var held = new List<(int Handle, NodeId Id)>();
+        for (var step = 0; step < 5000; step++)
+        {
+            if (held.Count > 0 && rng.NextInt32(3) == 0)
+            {
+                var i = rng.NextInt32(held.Count);
+                directory.Release(held[i].Handle);
+                held.RemoveAt(i);
+            }
+            else
+            {
+                var id = IdInBucket(3, (ulong)rng.NextInt32(300) + 1);
+                held.Add((directory.Acquire(id, V4(1)), id));
+            }
+
+            Assert.AreEqual(held.Select(h => h.Id).Distinct().Count(), directory.Count, $"step {step}; seed {seed}");
+        }
+
+        foreach (var (handle, id) in held)
+        {
+            Assert.AreEqual(id, directory.IdOf(handle), $"seed {seed}");
+            directory.Release(handle);
+        }
+
+        Assert.AreEqual(0, directory.Count, $"seed {seed}");
+        Assert.IsLessThanOrEqualTo(300, directory.Capacity, $"slots are reused; seed {seed}");
+    }
+}

@@ -1,0 +1,223 @@
+using System.Runtime.CompilerServices;
+using Dht.Protocol;
+using Dht.Routing;
+using static Dht.Tests.Routing.RoutingFixtures;
+
+namespace Dht.Tests.Routing;
+
+/// <summary>The compact storage: every entry holds exactly one directory reference, on every path.</summary>
+[TestClass]
+public sealed class RoutingTableStorageTests
+{
+    [TestMethod]
+    public void ContactEntry_Layout_NoReferences()
+    {
+        Assert.IsFalse(RuntimeHelpers.IsReferenceOrContainsReferences<ContactEntry>());
+    }
+
+    [TestMethod]
+    public void Directory_EveryAddAndRemovalPath_MatchesEntriesAndEndsEmpty()
+    {
+        var options = SmallOptions();
+        options.MaxContactsPerSubnetPerBucket = 2;
+        options.MaxContactsPerSubnetInTable = 5;
+        var directory = new PeerDirectory();
+        var table = new RoutingTable(Local, options, directory);
+        void Check(string step) => AssertDirectoryMatches(directory, step, table);
+
+        Fill(table, 3, 4);
+        Check("filled");
+
+        for (var i = 5; i <= 9; i++)
+        {
+            table.OnVerifiedReply(IdInBucket(3, (ulong)i), V4(100 + i), At(10 + i), null);
+        }
+
+        Assert.AreEqual(3, table.AllReplacements().Count());
+        Check("replacement cache overflow");
+
+        table.OnVerifiedReply(IdInBucket(3, 10), V4(7, 1), At(20), null);
+        table.OnVerifiedReply(IdInBucket(3, 11), V4(7, 2), At(21), null);
+        table.OnVerifiedReply(IdInBucket(3, 12), V4(7, 3), At(22), null);
+        Check("replacement of a full subnet dropped");
+
+        table.OnVerifiedReply(IdInBucket(3, 1), V4(999), At(30), TimeSpan.FromMilliseconds(40));
+        Assert.IsTrue(table.TryGet(IdInBucket(3, 1), out var moved) && moved.Address == V4(999));
+        Check("contact address change");
+
+        table.OnVerifiedReply(IdInBucket(3, 12), V4(998), At(31), null);
+        Check("replacement address change");
+
+        Assert.IsFalse(table.OnRequestFailed(IdInBucket(3, 2), At(32)));
+        Assert.IsTrue(table.OnRequestFailed(IdInBucket(3, 2), At(33)));
+        Assert.IsTrue(table.TryGet(IdInBucket(3, 12), out _), "the most recent replacement was promoted");
+        Check("evicted, replacement promoted");
+
+        Assert.IsTrue(table.AllReplacements().Any(c => c.Id == IdInBucket(3, 11)));
+        table.OnRequestFailed(IdInBucket(3, 11), At(34));
+        Assert.IsFalse(table.AllReplacements().Any(c => c.Id == IdInBucket(3, 11)));
+        Check("failing replacement dropped");
+
+        Fill(table, 5, 4);
+        table.OnRequestFailed(IdInBucket(5, 2), At(40));
+        table.OnRequestFailed(IdInBucket(5, 2), At(41));
+        var admitted = table.OnVerifiedReply(IdInBucket(5, 9), V4(1500), At(42), null);
+        Assert.AreEqual(IdInBucket(5, 2), admitted.Evicted?.Id);
+        Check("failed contact evicted by a newcomer");
+
+        table.OnVerifiedReply(IdInBucket(6, 1), V4(8, 1), At(50), null);
+        table.OnVerifiedReply(IdInBucket(6, 2), V4(8, 2), At(51), null);
+        var rejected = table.OnVerifiedReply(IdInBucket(6, 3), V4(8, 3), At(52), null);
+        Assert.AreEqual(RejectReason.SubnetLimitInBucket, rejected.Reason);
+        Check("subnet limit in bucket");
+
+        table.OnVerifiedReply(IdInBucket(7, 1), V4(8, 4), At(53), null);
+        table.OnVerifiedReply(IdInBucket(8, 1), V4(8, 5), At(54), null);
+        table.OnVerifiedReply(IdInBucket(9, 1), V4(8, 6), At(55), null);
+        var overTable = table.OnVerifiedReply(IdInBucket(10, 1), V4(8, 7), At(56), null);
+        Assert.AreEqual(RejectReason.SubnetLimitInTable, overTable.Reason);
+        Check("subnet limit in table");
+
+        var intoFull = table.OnVerifiedReply(IdInBucket(5, 1), V4(8, 8), At(57), null);
+        Assert.AreEqual(AdmitOutcome.Rejected, intoFull.Outcome);
+        Assert.IsFalse(table.TryGet(IdInBucket(5, 1), out _));
+        Check("contact moved into a full subnet removed");
+
+        RemoveEverything(table);
+        Assert.AreEqual(0, table.Count);
+        Assert.AreEqual(0, directory.Count, "every reference released");
+    }
+
+    [TestMethod]
+    public void Directory_SharedByTwoTables_CountsReferencesFromBoth()
+    {
+        var directory = new PeerDirectory();
+        var a = new RoutingTable(Local, SmallOptions(), directory);
+        var b = new RoutingTable(IdInBucket(0, 77), SmallOptions(), directory);
+        var shared = IdInBucket(20, 1);
+
+        a.OnVerifiedReply(shared, V4(1), At(1), null);
+        b.OnVerifiedReply(shared, V4(1), At(1), null);
+        b.OnVerifiedReply(IdInBucket(21, 1), V4(2), At(2), null);
+
+        Assert.AreEqual(2, directory.Count);
+        Assert.IsTrue(directory.TryFind(shared, V4(1), out var handle));
+        Assert.AreEqual(2, directory.ReferencesOf(handle));
+        AssertDirectoryMatches(directory, "both tables", a, b);
+
+        a.Clear();
+        Assert.AreEqual(1, directory.ReferencesOf(handle));
+        Assert.IsTrue(b.TryGet(shared, out var stillThere) && stillThere.Address == V4(1));
+        AssertDirectoryMatches(directory, "after clearing one table", a, b);
+
+        b.OnVerifiedReply(shared, V4(3), At(3), null);
+        Assert.AreEqual(0, directory.ReferencesOf(handle), "the old pair is forgotten once its last holder moved");
+        RemoveEverything(b);
+        Assert.AreEqual(0, directory.Count);
+    }
+
+    [TestMethod]
+    [DataRow(31UL)]
+    [DataRow(32UL)]
+    [DataRow(33UL)]
+    public void Directory_RandomOperationsOnTwoTables_AlwaysMatchesEntries(ulong seed)
+    {
+        var rng = new Xoshiro256(seed);
+        var options = SmallOptions();
+        options.MaxContactsPerSubnetPerBucket = 2;
+        options.MaxContactsPerSubnetInTable = 6;
+        var directory = new PeerDirectory();
+        var tables = new[] { new RoutingTable(Local, options, directory), new RoutingTable(IdInBucket(1, 5), options, directory) };
+        for (var step = 0; step < 3000; step++)
+        {
+            var table = tables[rng.NextInt32(2)];
+            var id = IdInBucket(rng.NextInt32(4), (ulong)rng.NextInt32(30) + 1);
+            var address = V4(10, (byte)rng.NextInt32(6), (byte)rng.NextInt32(3), 1);
+            var now = At(step);
+            switch (rng.NextInt32(10))
+            {
+                case < 6:
+                    table.OnVerifiedReply(id, address, now, TimeSpan.FromMilliseconds(rng.NextInt32(300)));
+                    break;
+                case < 9:
+                    table.OnRequestFailed(id, now);
+                    break;
+                default:
+                    table.Remove(id);
+                    break;
+            }
+
+            if (step % 50 == 0)
+            {
+                AssertDirectoryMatches(directory, $"step {step}; seed {seed}", tables);
+            }
+        }
+
+        AssertDirectoryMatches(directory, $"end; seed {seed}", tables);
+        tables[0].Clear();
+        RemoveEverything(tables[1]);
+        Assert.AreEqual(0, directory.Count, $"seed {seed}");
+    }
+
+    [TestMethod]
+    public void OnVerifiedReply_ThousandContactsAfterWarmUp_AllocatesNothingPerContact()
+    {
+        var options = new RoutingOptions { K = 20, ReplacementCacheSize = 10, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0 };
+        var directory = new PeerDirectory();
+        var table = new RoutingTable(Local, options, directory);
+
+        // Warm-up: the same buckets fill once (bucket arrays and directory grow), then empty again.
+        Admit(table, generation: 0);
+        RemoveEverything(table);
+        Assert.AreEqual(0, directory.Count);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var admitted = Admit(table, generation: 1);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.AreEqual(1000, admitted);
+        Assert.AreEqual(1000, table.Count);
+        Assert.AreEqual(1000, directory.Count);
+        Assert.IsLessThan(1000, allocated, $"admitting 1000 new contacts into grown buckets allocated {allocated} bytes");
+    }
+
+    /// <summary>50 buckets of 20 new contacts (ids and addresses differ per generation).</summary>
+    private static int Admit(RoutingTable table, int generation)
+    {
+        var added = 0;
+        for (var cpl = 0; cpl < 50; cpl++)
+        {
+            for (var i = 1; i <= 20; i++)
+            {
+                var n = (generation * 10_000) + (cpl * 100) + i;
+                var result = table.OnVerifiedReply(IdInBucket(cpl, (ulong)n), V4(n % 60_000), At(i), TimeSpan.FromMilliseconds(20));
+                added += result.Outcome == AdmitOutcome.Added ? 1 : 0;
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>Removes contacts (promoting replacements) and replacements until the table is empty.</summary>
+    private static void RemoveEverything(RoutingTable table)
+    {
+        while (table.AllContacts().Concat(table.AllReplacements()).Select(c => c.Id).FirstOrDefault() is var id && !id.IsZero)
+        {
+            Assert.IsTrue(table.Remove(id));
+        }
+
+        Assert.AreEqual(0, table.Count);
+    }
+
+    /// <summary>The directory holds exactly the pairs of the tables' entries, one reference per entry.</summary>
+    private static void AssertDirectoryMatches(PeerDirectory directory, string context, params RoutingTable[] tables)
+    {
+        var pairs = tables.SelectMany(t => t.AllContacts().Concat(t.AllReplacements())).GroupBy(c => (c.Id, c.Address)).ToList();
+        Assert.AreEqual(pairs.Count, directory.Count, context);
+        foreach (var pair in pairs)
+        {
+            Assert.IsTrue(directory.TryFind(pair.Key.Id, pair.Key.Address, out var handle), $"{pair.Key} missing; {context}");
+            Assert.AreEqual(pair.Count(), directory.ReferencesOf(handle), $"{pair.Key}; {context}");
+        }
+    }
+}
