@@ -2,10 +2,14 @@ namespace Dht.Rpc;
 
 /// <summary>
 /// Round-trip-time estimator from RFC 6298: SRTT and RTTVAR with alpha = 1/8 and beta = 1/4, clock granularity 1 ms.
-/// A mutable value type: keep it in a field and update it by reference.
+/// A mutable value type of 8 bytes: keep it in a field (a routing-table entry holds one per contact) and update it by
+/// reference.
 /// </summary>
 /// <remarks>
-/// Samples are clamped to [0, <see cref="MaxSample"/>] so the integer arithmetic (in 100 ns ticks) cannot overflow.
+/// SRTT and RTTVAR are kept in whole microseconds as <see cref="uint"/>: samples are truncated to microseconds and
+/// clamped to [0, <see cref="MaxSample"/>] (3.6e9 us, below <see cref="uint.MaxValue"/>), and neither estimate can
+/// exceed the largest sample. The SRTT field stores SRTT + 1, so 0 means "no sample yet" without a flag (a 0 us
+/// sample still counts). Intermediate products are computed in 64 bits.
 /// </remarks>
 internal struct RttEstimator
 {
@@ -15,36 +19,45 @@ internal struct RttEstimator
     /// <summary>The clock granularity G of RFC 6298.</summary>
     public static readonly TimeSpan Granularity = TimeSpan.FromMilliseconds(1);
 
-    private long _srttTicks;
-    private long _rttVarTicks;
-    private bool _hasSamples;
+    private const long TicksPerMicrosecond = TimeSpan.TicksPerMicrosecond;
+
+    /// <summary><see cref="Granularity"/> in microseconds.</summary>
+    private const long GranularityMicroseconds = 1_000;
+
+    /// <summary>SRTT in microseconds plus one; 0 before the first sample.</summary>
+    private uint _srttPlusOne;
+
+    /// <summary>RTTVAR in microseconds.</summary>
+    private uint _rttVar;
 
     /// <summary>True once at least one sample was added.</summary>
-    public readonly bool HasSamples => _hasSamples;
+    public readonly bool HasSamples => _srttPlusOne != 0;
 
-    /// <summary>The smoothed round-trip time (zero before the first sample).</summary>
-    public readonly TimeSpan Srtt => new(_srttTicks);
+    /// <summary>The smoothed round-trip time, to the microsecond (zero before the first sample).</summary>
+    public readonly TimeSpan Srtt => new(SrttMicroseconds * TicksPerMicrosecond);
 
-    /// <summary>The round-trip-time variation (zero before the first sample).</summary>
-    public readonly TimeSpan RttVar => new(_rttVarTicks);
+    /// <summary>The round-trip-time variation, to the microsecond (zero before the first sample).</summary>
+    public readonly TimeSpan RttVar => new(_rttVar * TicksPerMicrosecond);
+
+    private readonly long SrttMicroseconds => _srttPlusOne == 0 ? 0 : _srttPlusOne - 1L;
 
     /// <summary>Adds a measured round-trip time (RFC 6298 section 2.2 and 2.3).</summary>
     public void AddSample(TimeSpan rtt)
     {
-        var r = Math.Clamp(rtt.Ticks, 0, MaxSample.Ticks);
-        if (!_hasSamples)
+        var r = Math.Clamp(rtt.Ticks, 0, MaxSample.Ticks) / TicksPerMicrosecond;
+        if (!HasSamples)
         {
-            _srttTicks = r;
-            _rttVarTicks = r / 2;
-            _hasSamples = true;
+            _srttPlusOne = (uint)(r + 1);
+            _rttVar = (uint)(r / 2);
             return;
         }
 
         // RTTVAR <- (1 - beta) * RTTVAR + beta * |SRTT - R'|, then SRTT <- (1 - alpha) * SRTT + alpha * R'.
-        var error = Math.Abs(_srttTicks - r);
-        // Samples are at most an hour (3.6e10 ticks), so these products cannot overflow.
-        _rttVarTicks = ((3 * _rttVarTicks) + error) / 4;
-        _srttTicks = ((7 * _srttTicks) + r) / 8;
+        // Both stay within [0, MaxSample] (weighted means of values in that range), so they fit their uint fields.
+        var srtt = SrttMicroseconds;
+        var error = Math.Abs(srtt - r);
+        _rttVar = (uint)(((3L * _rttVar) + error) / 4);
+        _srttPlusOne = (uint)((((7 * srtt) + r) / 8) + 1);
     }
 
     /// <summary>
@@ -58,12 +71,12 @@ internal struct RttEstimator
             throw new ArgumentOutOfRangeException(nameof(min), min, $"The minimum timeout exceeds the maximum ({max}).");
         }
 
-        if (!_hasSamples)
+        if (!HasSamples)
         {
             return initial;
         }
 
-        var rto = _srttTicks + Math.Max(Granularity.Ticks, 4 * _rttVarTicks);
-        return new TimeSpan(Math.Clamp(rto, min.Ticks, max.Ticks));
+        var rto = SrttMicroseconds + Math.Max(GranularityMicroseconds, 4L * _rttVar);
+        return new TimeSpan(Math.Clamp(rto * TicksPerMicrosecond, min.Ticks, max.Ticks));
     }
 }

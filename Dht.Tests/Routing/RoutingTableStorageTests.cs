@@ -10,8 +10,9 @@ namespace Dht.Tests.Routing;
 public sealed class RoutingTableStorageTests
 {
     [TestMethod]
-    public void ContactEntry_Layout_NoReferences()
+    public void ContactEntry_Layout_TwentyFourBytesNoReferences()
     {
+        Assert.AreEqual(24, Unsafe.SizeOf<ContactEntry>());
         Assert.IsFalse(RuntimeHelpers.IsReferenceOrContainsReferences<ContactEntry>());
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Dht.Protocol;
 using Dht.Rpc;
 
 namespace Dht.Tests.Rpc;
@@ -92,5 +94,67 @@ public sealed class RttEstimatorTests
         var rtt = default(RttEstimator);
 
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => rtt.RetransmitTimeout(Max, Min, Initial));
+    }
+
+    [TestMethod]
+    public void Layout_IsEightBytes()
+    {
+        Assert.AreEqual(8, Unsafe.SizeOf<RttEstimator>());
+        Assert.IsLessThan((double)uint.MaxValue, RttEstimator.MaxSample.TotalMicroseconds, "SRTT + 1 in microseconds must fit a uint");
+    }
+
+    [TestMethod]
+    public void AddSample_ZeroSample_CountsAsSample()
+    {
+        var rtt = default(RttEstimator);
+
+        rtt.AddSample(TimeSpan.Zero);
+
+        Assert.IsTrue(rtt.HasSamples);
+        Assert.AreEqual(TimeSpan.Zero, rtt.Srtt);
+        Assert.AreEqual(TimeSpan.Zero, rtt.RttVar);
+        Assert.AreEqual(RttEstimator.Granularity, rtt.RetransmitTimeout(TimeSpan.Zero, Max, Initial));
+        rtt.AddSample(TimeSpan.FromMilliseconds(8));
+        Assert.AreEqual(TimeSpan.FromMilliseconds(1), rtt.Srtt, "the zero sample was averaged in");
+        Assert.AreEqual(TimeSpan.FromMilliseconds(2), rtt.RttVar);
+    }
+
+    [TestMethod]
+    public void AddSample_SubMicrosecondParts_Truncated()
+    {
+        var rtt = default(RttEstimator);
+
+        rtt.AddSample(TimeSpan.FromTicks(1_234_567));
+
+        Assert.AreEqual(TimeSpan.FromTicks(1_234_560), rtt.Srtt);
+        Assert.AreEqual(TimeSpan.FromTicks(617_280), rtt.RttVar);
+    }
+
+    [TestMethod]
+    [DataRow(41UL)]
+    [DataRow(42UL)]
+    public void AddSample_RandomSamples_WithinMicrosecondsOfExactArithmetic(ulong seed)
+    {
+        var rng = new Xoshiro256(seed);
+        var rtt = default(RttEstimator);
+        double srtt = 0, rttVar = 0;
+        for (var i = 0; i < 10_000; i++)
+        {
+            var sampleUs = rng.NextInt32(i % 100 == 0 ? 5_000_000 : 400_000);
+            rtt.AddSample(TimeSpan.FromMicroseconds(sampleUs));
+            if (i == 0)
+            {
+                srtt = sampleUs;
+                rttVar = sampleUs / 2.0;
+            }
+            else
+            {
+                rttVar = (0.75 * rttVar) + (0.25 * Math.Abs(srtt - sampleUs));
+                srtt = (0.875 * srtt) + (0.125 * sampleUs);
+            }
+
+            Assert.AreEqual(srtt, rtt.Srtt.TotalMicroseconds, 10, $"SRTT after {i + 1} samples; seed {seed}");
+            Assert.AreEqual(rttVar, rtt.RttVar.TotalMicroseconds, 20, $"RTTVAR after {i + 1} samples; seed {seed}");
+        }
     }
 }

@@ -96,6 +96,7 @@ public sealed class SimulatorResilienceTests
         Assert.IsGreaterThanOrEqualTo(50, gets, $"seed {seed}");
         Assert.IsGreaterThanOrEqualTo(0.98, getsOk / (double)gets, $"GETs from restarted nodes {getsOk}/{gets}; seed {seed}");
     }
+
     [TestMethod]
     [DataRow(24UL)]
     public void Dispose_ChurnRun_SharedDirectoryHeldByLiveTablesThenEmpty(ulong seed)
