@@ -115,11 +115,11 @@ internal sealed partial class DhtEngine
         var rtt = _now - pending.SentAt;
         _globalRtt.AddSample(rtt);
         var admit = _routing.OnVerifiedReply(sender, from, _now, rtt);
-        if (admit.PingCandidate is { } oldest && _evictionChecks.Count < _options.MaxVerificationsInFlight && _evictionChecks.Add(oldest.Id))
+        if (admit.PingCandidate is { } oldest && (_evictionChecks?.Count ?? 0) < _options.MaxVerificationsInFlight && EvictionChecks.Add(oldest.Id))
         {
             if (!SendRequest(oldest.Id, oldest.Address, new Message { Type = MessageType.Ping }, RequestPurpose.EvictionCheck, null))
             {
-                _evictionChecks.Remove(oldest.Id);
+                EvictionChecks.Remove(oldest.Id);
             }
         }
 
@@ -189,10 +189,10 @@ internal sealed partial class DhtEngine
         {
             case RequestPurpose.Verify:
                 _verificationsInFlight--;
-                _pendingVerifications.Remove(pending.Peer);
+                _pendingVerifications?.Remove(pending.Peer);
                 return;
             case RequestPurpose.EvictionCheck:
-                _evictionChecks.Remove(pending.Peer);
+                _evictionChecks?.Remove(pending.Peer);
                 return;
             case RequestPurpose.Lookup:
                 if (pending.Operation is { Finished: false } op)

@@ -59,7 +59,7 @@ internal sealed partial class DhtEngine
         {
             if (!_storage.TryGet(key, _now, out var stored) || !stored.IsLocal)
             {
-                _nextRepublish.Remove(key);
+                NextRepublish.Remove(key);
                 continue;
             }
 
@@ -72,7 +72,7 @@ internal sealed partial class DhtEngine
             var ttl = (uint)_options.RecordTtl.TotalSeconds;
             StoreLocal(stored.Record, null, isLocal: true, ttl);
             var op = NewOperation(OperationKind.Put, key, stored.Record, null, ttl, reports: false);
-            _nextRepublish[key] = _now + _options.RepublishInterval;
+            NextRepublish[key] = _now + _options.RepublishInterval;
             AddRoutingCandidates(op);
             Pump(op);
         }
@@ -86,7 +86,7 @@ internal sealed partial class DhtEngine
         {
             if (!_storage.TryGet(key, _now, out var stored))
             {
-                _nextReplicate.Remove(key);
+                NextReplicate.Remove(key);
                 continue;
             }
 
@@ -96,7 +96,7 @@ internal sealed partial class DhtEngine
             }
 
             budget--;
-            _nextReplicate[key] = _now + Jittered(_options.ReplicationInterval);
+            NextReplicate[key] = _now + Jittered(_options.ReplicationInterval);
             if (stored.IsLocal)
             {
                 continue; // the publisher's republish covers it
@@ -131,9 +131,14 @@ internal sealed partial class DhtEngine
     }
 
     /// <summary>Keys whose time has come, in key order (never hash order).</summary>
-    private List<NodeId> DueKeys(Dictionary<NodeId, Instant> schedule)
+    private List<NodeId> DueKeys(Dictionary<NodeId, Instant>? schedule)
     {
         var due = new List<NodeId>();
+        if (schedule is null)
+        {
+            return due;
+        }
+
         foreach (var (key, at) in schedule)
         {
             if (at <= _now)

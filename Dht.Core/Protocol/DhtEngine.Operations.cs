@@ -45,9 +45,9 @@ internal sealed partial class DhtEngine
 
     private void AddRoutingCandidates(Operation op)
     {
-        _scratchContacts.Clear();
-        _routing.FindClosest(op.Lookup.Target, _options.K, _scratchContacts);
-        foreach (var c in _scratchContacts)
+        var closest = ClosestScratch;
+        _routing.FindClosest(op.Lookup.Target, _options.K, closest);
+        foreach (var c in closest)
         {
             op.Lookup.AddCandidate(c.Id, c.Address);
         }
@@ -220,10 +220,10 @@ internal sealed partial class DhtEngine
     /// </summary>
     private NodeId EstimateKClosestDistance()
     {
-        _scratchContacts.Clear();
-        _routing.FindClosest(LocalId, _options.K, _scratchContacts);
-        return _scratchContacts.Count >= _options.K
-            ? _scratchContacts[^1].Id.Xor(LocalId)
+        var closest = ClosestScratch;
+        _routing.FindClosest(LocalId, _options.K, closest);
+        return closest.Count >= _options.K
+            ? closest[^1].Id.Xor(LocalId)
             : new NodeId(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue);
     }
 
@@ -332,7 +332,7 @@ internal sealed partial class DhtEngine
         rejection = _storage.TryStore(record, cas, LocalId, isLocal, _now, TimeSpan.FromSeconds(ttlSeconds));
         if (rejection == RecordRejection.None && isLocal)
         {
-            _nextRepublish[record.Key] = _now + _options.RepublishInterval;
+            NextRepublish[record.Key] = _now + _options.RepublishInterval;
         }
 
         return rejection;

@@ -97,8 +97,12 @@ internal sealed partial class DhtEngine
             return DropReason.Replay;
         }
 
-        // Contacts are decoded into a reused buffer: every consumer copies what it keeps before the next datagram.
-        var reason = MessageCodec.TryDecode(plaintext, out var message, _decodeContacts);
+        // Contacts are decoded into a reused buffer: every consumer copies what it keeps before the next datagram. The
+        // buffer (1.7 KB) is created by the first NODES answer: engines that never run a lookup never need it.
+        var scratch = plaintext.Length > 0 && plaintext[0] == (byte)MessageType.Nodes
+            ? _decodeContacts ??= new WireContact[MessageCodec.MaxContactsPerDatagram]
+            : null;
+        var reason = MessageCodec.TryDecode(plaintext, out var message, scratch);
         if (reason != DropReason.None)
         {
             return reason;
@@ -154,13 +158,13 @@ internal sealed partial class DhtEngine
 
     private void SendProbe(Operation op, PeerAddress address)
     {
-        if (address.IsUnspecified || _probes.Count >= _options.MaxPendingRequests)
+        if (address.IsUnspecified || (_probes?.Count ?? 0) >= _options.MaxPendingRequests)
         {
             return;
         }
 
         var probeId = NewRequestId();
-        _probes[probeId] = new PendingProbe(address, op.Id);
+        Probes[probeId] = new PendingProbe(address, op.Id);
         op.ProbesPending++;
         var buffer = ArrayPool<byte>.Shared.Rent(WireConstants.ProbeSize);
         var span = buffer.AsSpan(0, WireConstants.ProbeSize);
@@ -202,7 +206,7 @@ internal sealed partial class DhtEngine
         }
 
         var probeId = BinaryPrimitives.ReadUInt64BigEndian(datagram[2..]);
-        if (!_probes.TryGetValue(probeId, out var probe))
+        if (_probes is null || !_probes.TryGetValue(probeId, out var probe))
         {
             return DropReason.UnexpectedResponse;
         }
@@ -233,7 +237,7 @@ internal sealed partial class DhtEngine
 
     private void OnProbeDeadline(ulong probeId)
     {
-        if (_probes.Remove(probeId, out var probe) && _operations.TryGetValue(probe.OperationId, out var op))
+        if (_probes is not null && _probes.Remove(probeId, out var probe) && _operations.TryGetValue(probe.OperationId, out var op))
         {
             op.ProbesPending--;
             Pump(op);
@@ -245,7 +249,7 @@ internal sealed partial class DhtEngine
         while (true)
         {
             var id = _rng.NextUInt64();
-            if (id != 0 && !_pending.ContainsKey(id) && !_probes.ContainsKey(id))
+            if (id != 0 && !_pending.ContainsKey(id) && _probes?.ContainsKey(id) != true)
             {
                 return id;
             }

@@ -41,15 +41,15 @@ internal sealed partial class DhtEngine
         // it answers. From an unvalidated address the ping counts against the same 3x budget as the response.
         if (_verificationsInFlight < _options.MaxVerificationsInFlight
             && (validated || total + PingDatagramSize <= budget)
-            && !_pendingVerifications.Contains(sender)
+            && _pendingVerifications?.Contains(sender) != true
             && _routing.ShouldVerify(sender))
         {
-            _pendingVerifications.Add(sender);
+            PendingVerifications.Add(sender);
             _verificationsInFlight++;
             if (!SendRequest(sender, from, new Message { Type = MessageType.Ping }, RequestPurpose.Verify, null))
             {
                 _verificationsInFlight--;
-                _pendingVerifications.Remove(sender);
+                PendingVerifications.Remove(sender);
             }
         }
 
@@ -97,9 +97,9 @@ internal sealed partial class DhtEngine
         {
             var ttl = TimeSpan.FromSeconds(Math.Min(request.TtlSeconds, _options.RecordTtl.TotalSeconds));
             rejection = _storage.TryStore(record, request.HasCas ? request.Cas : null, sender, isLocal: false, _now, ttl);
-            if (rejection == RecordRejection.None && !_nextReplicate.ContainsKey(record.Key))
+            if (rejection == RecordRejection.None && _nextReplicate?.ContainsKey(record.Key) != true)
             {
-                _nextReplicate[record.Key] = _now + Jittered(_options.ReplicationInterval);
+                NextReplicate[record.Key] = _now + Jittered(_options.ReplicationInterval);
             }
         }
 
@@ -109,17 +109,17 @@ internal sealed partial class DhtEngine
 
     private List<Message> BuildNodes(NodeId target, NodeId requester)
     {
-        _scratchContacts.Clear();
-        _routing.FindClosest(target, _options.K + 1, _scratchContacts, excludeStale: true);
+        var closest = ClosestScratch;
+        _routing.FindClosest(target, _options.K + 1, closest, excludeStale: true);
 
         // Split across datagrams when k contacts do not fit one (discv5 NODES "total"). Lists are sized up front: this
         // runs for every FIND_NODE and every FIND_VALUE miss.
         var capacity = WireConstants.MaxMessageSize - WireConstants.ResponseHeaderSize - 2;
         var parts = new List<Message>(1);
-        var current = new List<WireContact>(Math.Min(_options.K, _scratchContacts.Count));
+        var current = new List<WireContact>(Math.Min(_options.K, closest.Count));
         var used = 0;
         var taken = 0;
-        foreach (var c in _scratchContacts)
+        foreach (var c in closest)
         {
             if (c.Id == requester || taken == _options.K)
             {

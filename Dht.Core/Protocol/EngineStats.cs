@@ -5,7 +5,10 @@ namespace Dht.Protocol;
 /// <summary>Counters kept by the engine. Read on the engine's thread (drivers copy them).</summary>
 internal sealed class EngineStats
 {
-    private readonly long[] _drops = new long[Enum.GetValues<DropReason>().Length];
+    private static readonly int DropReasonCount = Enum.GetValues<DropReason>().Length;
+
+    // Per reason, created by the first drop (the simulator keeps one of these per engine).
+    private long[]? _drops;
 
     public long DatagramsReceived { get; set; }
 
@@ -30,11 +33,11 @@ internal sealed class EngineStats
 
     public long DroppedTotal { get; private set; }
 
-    public long Dropped(DropReason reason) => _drops[(int)reason];
+    public long Dropped(DropReason reason) => _drops?[(int)reason] ?? 0;
 
     public void CountDrop(DropReason reason)
     {
-        _drops[(int)reason]++;
+        (_drops ??= new long[DropReasonCount])[(int)reason]++;
         DroppedTotal++;
     }
 
@@ -43,9 +46,9 @@ internal sealed class EngineStats
         var result = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var reason in Enum.GetValues<DropReason>())
         {
-            if (_drops[(int)reason] > 0)
+            if (Dropped(reason) > 0)
             {
-                result[reason.ToString()] = _drops[(int)reason];
+                result[reason.ToString()] = Dropped(reason);
             }
         }
 

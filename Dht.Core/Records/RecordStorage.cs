@@ -24,7 +24,7 @@ namespace Dht.Records;
 internal sealed class RecordStorage
 {
     private readonly IRecordStore _store;
-    private readonly Dictionary<NodeId, int> _perSource = []; // looked up only, never enumerated
+    private Dictionary<NodeId, int>? _perSource; // looked up only, never enumerated; created by the first remote record
 
     public RecordStorage(IRecordStore store, RecordStoreLimits limits)
     {
@@ -51,7 +51,7 @@ internal sealed class RecordStorage
     public long TotalBytes => _store.TotalBytes;
 
     /// <summary>How many records <paramref name="source"/> has stored here (local records are not counted).</summary>
-    public int CountFromSource(NodeId source) => _perSource.GetValueOrDefault(source);
+    public int CountFromSource(NodeId source) => _perSource?.GetValueOrDefault(source) ?? 0;
 
     /// <summary>
     /// Stores a validated record under <see cref="DhtRecord.Key"/> for <paramref name="ttl"/> (cut to
@@ -261,14 +261,14 @@ internal sealed class RecordStorage
 
     private void AddToSource(NodeId source, int delta)
     {
-        var count = _perSource.GetValueOrDefault(source) + delta;
+        var count = CountFromSource(source) + delta;
         if (count <= 0)
         {
-            _perSource.Remove(source);
+            _perSource?.Remove(source);
         }
         else
         {
-            _perSource[source] = count;
+            (_perSource ??= [])[source] = count;
         }
     }
 }
