@@ -41,6 +41,8 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly Queue<OutgoingDatagram> _transmit = new();
     private readonly Queue<EngineEvent> _events = new();
     private readonly List<Contact> _scratchContacts = [];
+    private readonly List<Message> _responses = new(1);
+    private WireContact[]? _nodesBuffer;
     private readonly HashSet<NodeId> _evictionChecks = [];
     private readonly HashSet<NodeId> _pendingVerifications = [];
     private readonly List<(PeerAddress Address, NodeId? Id)> _bootstrapSeeds = [];
