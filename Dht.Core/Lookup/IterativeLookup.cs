@@ -38,7 +38,7 @@ internal sealed class IterativeLookup
     public IReadOnlyList<LookupCandidate> Candidates => _candidates;
 
     /// <summary>Adds candidates learned from a response or the routing table; ignores self, zero ids and duplicates.</summary>
-    public void AddCandidate(NodeId id, PeerAddress address, int discoveredRound = 0)
+    public void AddCandidate(NodeId id, PeerAddress address, int discoveredRound = 0, TimeSpan rtt = default)
     {
         if (id.IsZero || id == _self || address.IsUnspecified)
         {
@@ -65,7 +65,7 @@ internal sealed class IterativeLookup
             _candidates.RemoveAt(victim);
         }
 
-        _candidates.Insert(index, new LookupCandidate(id, address, distance) { DiscoveredRound = discoveredRound });
+        _candidates.Insert(index, new LookupCandidate(id, address, distance) { DiscoveredRound = discoveredRound, Rtt = rtt });
     }
 
     /// <summary>Adds the contacts a responder named; they count as learned in the responder's query round.</summary>
@@ -95,17 +95,40 @@ internal sealed class IterativeLookup
         }
     }
 
-    /// <summary>The next candidate to query, or null when alpha requests are in flight or nothing useful is left.</summary>
+    /// <summary>
+    /// Candidates at most this far from the target (the estimated distance of the k-th closest node) count as likely
+    /// replicas: while the closest candidate not yet asked is one of them, up to <see cref="NearExtraParallelism"/> more
+    /// requests than alpha may be in flight. Null (the default) disables it.
+    /// </summary>
+    public NodeId? NearRadius { get; set; }
+
+    /// <summary>Extra requests allowed in flight to likely replicas (see <see cref="NearRadius"/>).</summary>
+    public int NearExtraParallelism { get; set; }
+
+    /// <summary>
+    /// The round-trip time assumed for candidates whose own is unknown when choosing among equally useful candidates
+    /// (the engine passes its network-wide estimate); zero means unknown candidates are never passed over.
+    /// </summary>
+    public TimeSpan TypicalRtt { get; set; }
+
+    /// <summary>
+    /// The next candidate to query, or null when alpha requests are in flight or nothing useful is left. Among the
+    /// candidates not yet asked that are as useful as the closest one (the same common-prefix length with the target,
+    /// or all likely replicas inside <see cref="NearRadius"/>), the one with the lowest known round-trip time goes first:
+    /// a node's answer improves on its own distance by about the same number of bits whatever its exact distance within
+    /// that class, so the faster node gives the same progress sooner.
+    /// </summary>
     public LookupCandidate? TryGetNext()
     {
-        if (InFlight >= _alpha)
+        if (InFlight >= _alpha + NearExtraParallelism)
         {
             return null;
         }
 
         var answered = 0;
-        foreach (var c in _candidates)
+        for (var index = 0; index < _candidates.Count; index++)
         {
+            var c = _candidates[index];
             switch (c.State)
             {
                 case CandidateState.Succeeded:
@@ -124,10 +147,17 @@ internal sealed class IterativeLookup
 
                     break;
                 case CandidateState.NotContacted:
-                    c.State = CandidateState.InFlight;
+                    if (InFlight >= _alpha && !(NearRadius is { } radius && c.Distance <= radius))
+                    {
+                        // Past alpha only likely replicas are asked: one of them answering ends a GET.
+                        return null;
+                    }
+
+                    var chosen = FastestEquivalent(index);
+                    chosen.State = CandidateState.InFlight;
                     InFlight++;
                     RequestsSent++;
-                    return c;
+                    return chosen;
                 default:
                     break;
             }
@@ -246,6 +276,34 @@ internal sealed class IterativeLookup
 
         return result;
     }
+
+    private LookupCandidate FastestEquivalent(int closestIndex)
+    {
+        var closest = _candidates[closestIndex];
+        var near = NearRadius is { } radius && closest.Distance <= radius;
+        var prefix = closest.Distance.CommonPrefixLength(default);
+        var best = closest;
+        var bestRtt = EffectiveRtt(closest);
+        for (var i = closestIndex + 1; i < _candidates.Count; i++)
+        {
+            var c = _candidates[i];
+            var same = near ? c.Distance <= NearRadius!.Value : c.Distance.CommonPrefixLength(default) == prefix;
+            if (!same)
+            {
+                break;
+            }
+
+            if (c.State == CandidateState.NotContacted && EffectiveRtt(c) < bestRtt)
+            {
+                best = c;
+                bestRtt = EffectiveRtt(c);
+            }
+        }
+
+        return best;
+    }
+
+    private TimeSpan EffectiveRtt(LookupCandidate c) => c.Rtt > TimeSpan.Zero ? c.Rtt : TypicalRtt;
 
     private int BinarySearch(NodeId distance)
     {

@@ -14,6 +14,9 @@ internal sealed class LookupCandidate(NodeId id, PeerAddress address, NodeId dis
 
     public CandidateState State { get; set; }
 
+    /// <summary>This node's smoothed round-trip time to the candidate when known (from the routing table), else zero.</summary>
+    public TimeSpan Rtt { get; init; }
+
     /// <summary>
     /// The round in which this node was learned: 0 for nodes known when the lookup started, otherwise the
     /// <see cref="QueryRound"/> of the node whose answer named it.

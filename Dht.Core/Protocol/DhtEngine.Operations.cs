@@ -29,6 +29,14 @@ internal sealed partial class DhtEngine
             op.StoreThreshold = EstimateKClosestDistance();
         }
 
+        op.Lookup.TypicalRtt = _globalRtt.HasSamples ? _globalRtt.Srtt : default;
+        if ((kind == OperationKind.Get || returnQuorum is not null) && _options.NearKeyParallelism > 0)
+        {
+            op.Lookup.NearRadius = returnQuorum is not null ? op.StoreThreshold : EstimateKClosestDistance();
+            // An optimistic PUT stores on every likely replica that answers anyway, so it asks all of them at once.
+            op.Lookup.NearExtraParallelism = returnQuorum is not null ? _options.K : _options.NearKeyParallelism;
+        }
+
         if (!op.IsMaintenance && _operations.Count(o => !o.Value.IsMaintenance) >= _options.MaxConcurrentOperations)
         {
             // Bound reached: the operation fails at once with a reason the caller can act on.
@@ -49,7 +57,7 @@ internal sealed partial class DhtEngine
         _routing.FindClosest(op.Lookup.Target, _options.K, closest);
         foreach (var c in closest)
         {
-            op.Lookup.AddCandidate(c.Id, c.Address);
+            op.Lookup.AddCandidate(c.Id, c.Address, rtt: c.Rtt.HasSamples ? c.Rtt.Srtt : default);
         }
     }
 

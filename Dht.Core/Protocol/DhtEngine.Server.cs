@@ -28,7 +28,8 @@ internal sealed partial class DhtEngine
         {
             // Anti-amplification: an unvalidated address never gets more than 3x what it sent. Tell it to retry with the token.
             Stats.AmplificationLimited++;
-            responses = [new Message { Type = MessageType.Error, Error = ErrorCode.AddressUnvalidated, RequestId = request.RequestId, Token = token, HasToken = true }];
+            responses.Clear();
+            responses.Add(new Message { Type = MessageType.Error, Error = ErrorCode.AddressUnvalidated, RequestId = request.RequestId, Token = token, HasToken = true });
             total = MessageCodec.GetEncodedLength(responses[0]) + WireConstants.SealedOverhead;
         }
 
@@ -58,34 +59,41 @@ internal sealed partial class DhtEngine
 
     private List<Message> BuildResponses(PeerAddress from, NodeId sender, Message request, bool tokenValid)
     {
+        // One list per engine, reused: the responses are sealed and queued before the next request is handled.
+        var responses = _responses;
+        responses.Clear();
         switch (request.Type)
         {
             case MessageType.Ping:
-                return [new Message { Type = MessageType.Pong, ObservedAddress = from }];
+                responses.Add(new Message { Type = MessageType.Pong, ObservedAddress = from });
+                return responses;
             case MessageType.FindNode:
-                return BuildNodes(request.Target, sender);
+                return BuildNodes(request.Target, sender, responses);
             case MessageType.FindValue:
                 if (_storage.TryGet(request.Target, _now, out var stored))
                 {
                     var remaining = stored.ExpiresAtTicks - _now.Ticks;
-                    return [new Message
+                    responses.Add(new Message
                     {
                         Type = MessageType.Value,
                         Record = stored.Record,
                         TtlSeconds = (uint)Math.Clamp(remaining / TimeSpan.TicksPerSecond, 1, uint.MaxValue),
-                    }];
+                    });
+                    return responses;
                 }
 
-                return BuildNodes(request.Target, sender);
+                return BuildNodes(request.Target, sender, responses);
             case MessageType.Store:
                 if (!tokenValid)
                 {
-                    return [new Message { Type = MessageType.Error, Error = ErrorCode.InvalidToken }];
+                    responses.Add(new Message { Type = MessageType.Error, Error = ErrorCode.InvalidToken });
+                    return responses;
                 }
 
-                return [HandleStore(sender, request)];
+                responses.Add(HandleStore(sender, request));
+                return responses;
             default:
-                return [];
+                return responses;
         }
     }
 
@@ -107,16 +115,17 @@ internal sealed partial class DhtEngine
         return new Message { Type = MessageType.Stored, ResultCode = (byte)rejection, StoredSequence = storedSeq };
     }
 
-    private List<Message> BuildNodes(NodeId target, NodeId requester)
+    private List<Message> BuildNodes(NodeId target, NodeId requester, List<Message> parts)
     {
         var closest = ClosestScratch;
         _routing.FindClosest(target, _options.K + 1, closest, excludeStale: true);
 
-        // Split across datagrams when k contacts do not fit one (discv5 NODES "total"). Lists are sized up front: this
-        // runs for every FIND_NODE and every FIND_VALUE miss.
+        // Split across datagrams when k contacts do not fit one (discv5 NODES "total"). This runs for every FIND_NODE
+        // and every FIND_VALUE miss, so the contacts go into one engine-owned buffer (each part a segment of it) that
+        // is reused: the parts are encoded before the next request is handled.
+        var buffer = _nodesBuffer ??= new WireContact[_options.K];
         var capacity = WireConstants.MaxMessageSize - WireConstants.ResponseHeaderSize - 2;
-        var parts = new List<Message>(1);
-        var current = new List<WireContact>(Math.Min(_options.K, closest.Count));
+        var start = 0;
         var used = 0;
         var taken = 0;
         foreach (var c in closest)
@@ -129,17 +138,16 @@ internal sealed partial class DhtEngine
             var size = MessageCodec.AddressLength(c.Address) + NodeId.Size;
             if (used + size > capacity)
             {
-                parts.Add(new Message { Type = MessageType.Nodes, Contacts = current });
-                current = new List<WireContact>(_options.K - taken);
+                parts.Add(new Message { Type = MessageType.Nodes, Contacts = new ArraySegment<WireContact>(buffer, start, taken - start) });
+                start = taken;
                 used = 0;
             }
 
-            current.Add(new WireContact(c.Id, c.Address));
+            buffer[taken++] = new WireContact(c.Id, c.Address);
             used += size;
-            taken++;
         }
 
-        parts.Add(new Message { Type = MessageType.Nodes, Contacts = current });
+        parts.Add(new Message { Type = MessageType.Nodes, Contacts = new ArraySegment<WireContact>(buffer, start, taken - start) });
         foreach (var p in parts)
         {
             p.Total = (byte)parts.Count;

@@ -46,6 +46,7 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly PriorityQueue<TimerEntry, (long Ticks, long Seq)> _timers = new();
     private readonly Queue<OutgoingDatagram> _transmit = new();
     private readonly Queue<EngineEvent> _events = new();
+    private readonly List<Message> _responses = new(1);
     private readonly List<(PeerAddress Address, NodeId? Id)> _bootstrapSeeds = [];
 
     // Created on first use: many engines never need them (the simulator runs up to a million engines in one process).
@@ -55,6 +56,7 @@ internal sealed partial class DhtEngine : IDisposable
     private HashSet<NodeId>? _evictionChecks;
     private HashSet<NodeId>? _pendingVerifications;
     private WireContact[]? _decodeContacts;
+    private WireContact[]? _nodesBuffer;
     private RttEstimator _globalRtt;
     private long _timerSeq;
     private long _nextOperationId = 1;

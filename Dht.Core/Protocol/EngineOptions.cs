@@ -56,6 +56,14 @@ internal sealed class EngineOptions
     /// </summary>
     public int? PutReturnQuorum { get; set; }
 
+    /// <summary>
+    /// Extra requests a GET or an optimistic PUT may have in flight, beyond <see cref="Alpha"/>, to candidates estimated
+    /// to be among the k closest to the key (within this node's own k-closest distance). Any of them answering ends a GET
+    /// or takes a STORE, so asking several at once makes the last hop cost the fastest of their round trips instead of
+    /// the first one asked. 0 turns it off.
+    /// </summary>
+    public int NearKeyParallelism { get; set; } = 3;
+
     /// <summary>Attach every lookup's candidate list to its completion event (simulator metrics; off in production).</summary>
     public bool CollectLookupDetails { get; set; }
 
@@ -88,6 +96,7 @@ internal sealed class EngineOptions
         Check(NewSessionsPerSecond >= 1, nameof(NewSessionsPerSecond), NewSessionsPerSecond, "must be at least 1");
         Check(StoreFanout is null or (>= 1 and <= 64) && (StoreFanout ?? K) <= K, nameof(StoreFanout), StoreFanout ?? K, "must be between 1 and K");
         Check(PutReturnQuorum is null or (>= 1 and <= 64) && (PutReturnQuorum ?? 1) <= K, nameof(PutReturnQuorum), PutReturnQuorum ?? 0, "must be between 1 and K");
+        Check(NearKeyParallelism is >= 0 and <= 16, nameof(NearKeyParallelism), NearKeyParallelism, "must be between 0 and 16");
         StoreLimits.Validate();
         Routing.Validate();
     }

@@ -32,6 +32,12 @@ internal sealed class Scenario
     /// <summary>Optimistic PUT (engine option PutReturnQuorum): report after this many STORE acknowledgements; null = wait for all.</summary>
     public int? PutReturnQuorum { get; set; }
 
+    /// <summary>
+    /// Engine option NearKeyParallelism: extra requests a GET or optimistic PUT may send at once to candidates estimated
+    /// to be among the k closest to the key (0 = off; default 3, the engine's default).
+    /// </summary>
+    public int NearKeyParallelism { get; set; } = 3;
+
     public double RecordTtlSeconds { get; set; } = 7200;
 
     public double RepublishSeconds { get; set; } = 3600;

@@ -174,7 +174,8 @@ internal sealed partial class SimWorld
 
     /// <summary>
     /// PeerSim-style warm start: every node's table is filled from global knowledge (up to k random nodes per bucket
-    /// range), as if each had learned them by answering requests. The summary reports that it was used.
+    /// range), as if each had learned them from replies to its own requests, with one RTT sample each (the pair's base RTT,
+    /// no jitter). The summary reports that it was used.
     /// </summary>
     private void WarmStart()
     {
@@ -210,7 +211,9 @@ internal sealed partial class SimWorld
                 for (var t = 0; t < take; t++)
                 {
                     var pick = sorted[lo + (take == hi - lo ? t : _rng.NextInt32(hi - lo))];
-                    table.OnVerifiedReply(pick.Id, pick.Address, node.LocalTime(now), null);
+                    // Contacts enter a table only through a verified reply, which gives one RTT sample: the base RTT.
+                    var rtt = TimeSpan.FromMilliseconds(2 * OneWayDelayMs(node, pick));
+                    table.OnVerifiedReply(pick.Id, pick.Address, node.LocalTime(now), rtt);
                 }
             }
         }

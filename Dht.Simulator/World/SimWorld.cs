@@ -98,6 +98,7 @@ internal sealed partial class SimWorld : IDisposable
         CollectLookupDetails = true,
         StoreFanout = s.Checks.BreakReplication ? 1 : null,
         PutReturnQuorum = s.PutReturnQuorum,
+        NearKeyParallelism = s.NearKeyParallelism,
 
         // Simulated addresses are dense private ranges, so the subnet diversity limits would bite: off in the simulator.
         Routing = new Dht.Routing.RoutingOptions { K = s.K, MaxContactsPerSubnetInTable = 0, MaxContactsPerSubnetPerBucket = 0 },

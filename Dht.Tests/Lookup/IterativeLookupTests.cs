@@ -316,4 +316,61 @@ public sealed class IterativeLookupTests
         Assert.AreEqual(3, lookup.Succeeded);
         Assert.AreEqual(0, lookup.InFlight);
     }
+    [TestMethod]
+    public void TryGetNext_LikelyReplicas_MayExceedAlphaByTheExtra()
+    {
+        // Distances 1..4 are inside the radius (likely replicas), 100.. are not.
+        var lookup = NewLookup(20, 2, 200, 1, 2, 3, 4, 100, 101);
+        lookup.NearRadius = Id(4);
+        lookup.NearExtraParallelism = 1;
+        var sent = new List<NodeId>();
+        while (lookup.TryGetNext() is { } c)
+        {
+            sent.Add(c.Id);
+        }
+
+        CollectionAssert.AreEqual(new[] { Id(1), Id(2), Id(3) }, sent, "alpha 2 plus 1 extra, all inside the radius");
+        Assert.AreEqual(3, lookup.InFlight);
+    }
+
+    [TestMethod]
+    public void TryGetNext_PastAlpha_FarCandidatesWait()
+    {
+        var lookup = NewLookup(20, 2, 200, 1, 2, 100, 101);
+        lookup.NearRadius = Id(1);
+        lookup.NearExtraParallelism = 4;
+        Assert.AreEqual(Id(1), lookup.TryGetNext()!.Id);
+        Assert.AreEqual(Id(2), lookup.TryGetNext()!.Id, "within alpha the closest goes, near or not");
+        Assert.IsNull(lookup.TryGetNext(), "past alpha only candidates inside the radius may go");
+        Assert.AreEqual(2, lookup.InFlight);
+    }
+
+    [TestMethod]
+    public void TryGetNext_SamePrefixClass_FastestFirst()
+    {
+        // 8..15 share the same common-prefix length with the target (distance 0b1xxx); 16 is one bit farther.
+        var lookup = new IterativeLookup(Target, Self, 20, 1, 200) { TypicalRtt = TimeSpan.FromMilliseconds(150) };
+        lookup.AddCandidate(Id(8), Address(8), rtt: TimeSpan.FromMilliseconds(300));
+        lookup.AddCandidate(Id(9), Address(9));
+        lookup.AddCandidate(Id(12), Address(12), rtt: TimeSpan.FromMilliseconds(40));
+        lookup.AddCandidate(Id(16), Address(16), rtt: TimeSpan.FromMilliseconds(1));
+        var first = lookup.TryGetNext()!;
+        Assert.AreEqual(Id(12), first.Id, "the fastest of the closest class, not the faster node one bit farther");
+        lookup.OnSuccess(first);
+        Assert.AreEqual(Id(9), lookup.TryGetNext()!.Id, "unknown RTT counts as the typical RTT, faster than 300 ms");
+    }
+
+    [TestMethod]
+    public void TryGetNext_NoRttKnown_PlainDistanceOrder()
+    {
+        var lookup = NewLookup(20, 1, 200, 9, 8, 12);
+        var order = new List<NodeId>();
+        while (lookup.TryGetNext() is { } c)
+        {
+            order.Add(c.Id);
+            lookup.OnSuccess(c);
+        }
+
+        CollectionAssert.AreEqual(new[] { Id(8), Id(9), Id(12) }, order);
+    }
 }

@@ -10,6 +10,8 @@ namespace Dht.Tests.Simulator;
 public sealed class SimulatorCliTests
 {
     [TestMethod]
+    [DataRow("""{ "nearKeyParallelism": 17 }""", "nearKeyParallelism")]
+    [DataRow("""{ "putReturnQuorum": 0 }""", "putReturnQuorum")]
     [DataRow("""{ "nodes": 1 }""", "nodes")]
     [DataRow("""{ "network": { "loss": 1.5 } }""", "network.loss")]
     [DataRow("""{ "workload": { "putsPerSecond": -1 } }""", "workload.putsPerSecond")]

@@ -42,7 +42,14 @@ internal sealed class VirtualNetwork : IDisposable
 
     public VirtualNode AddNode(EngineOptions? options = null, DhtIdentity? identity = null)
     {
-        identity ??= DhtIdentity.Generate();
+        // Identities come from the network's seed, so a seed reproduces the same ids, XOR distances and therefore runs.
+        if (identity is null)
+        {
+            Span<byte> keySeed = stackalloc byte[32];
+            _rng.NextBytes(keySeed);
+            identity = DhtIdentity.FromSeed(keySeed);
+        }
+
         var crypto = new NSecCryptoSuite(identity);
         var index = _nodes.Count + 1;
         var address = PeerAddress.FromIPv4([10, 0, (byte)(index >> 8), (byte)index], 4000);
