@@ -121,9 +121,9 @@ internal sealed partial class DhtEngine
         _routing.FindClosest(target, _options.K + 1, closest, excludeStale: true);
 
         // Split across datagrams when k contacts do not fit one (discv5 NODES "total"). This runs for every FIND_NODE
-        // and every FIND_VALUE miss, so the contacts go into one engine-owned buffer (each part a segment of it) that
-        // is reused: the parts are encoded before the next request is handled.
-        var buffer = _nodesBuffer ??= new WireContact[_options.K];
+        // and every FIND_VALUE miss, so the contacts go into one reused buffer (each part a segment of it), shared by
+        // the engines of this thread: the parts are sealed and queued before HandleRequest returns.
+        var buffer = _nodesBuffer is { } shared && shared.Length >= _options.K ? shared : _nodesBuffer = new WireContact[_options.K];
         var capacity = WireConstants.MaxMessageSize - WireConstants.ResponseHeaderSize - 2;
         var start = 0;
         var used = 0;

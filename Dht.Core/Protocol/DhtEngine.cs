@@ -41,6 +41,14 @@ internal sealed partial class DhtEngine : IDisposable
     [ThreadStatic]
     private static List<Contact>? _closestScratch;
 
+    /// <summary>
+    /// The contacts of the NODES answer being built, shared by the engines of a thread like
+    /// <see cref="_closestScratch"/>: the parts are sealed and queued inside the same <c>HandleRequest</c> call.
+    /// Per engine it would cost about 1.1 KB (k = 20), and nearly every engine answers FIND_NODE.
+    /// </summary>
+    [ThreadStatic]
+    private static WireContact[]? _nodesBuffer;
+
     private readonly Dictionary<ulong, PendingRequest> _pending = [];
     private readonly Dictionary<long, Operation> _operations = [];
     private readonly PriorityQueue<TimerEntry, (long Ticks, long Seq)> _timers = new();
@@ -56,7 +64,6 @@ internal sealed partial class DhtEngine : IDisposable
     private HashSet<NodeId>? _evictionChecks;
     private HashSet<NodeId>? _pendingVerifications;
     private WireContact[]? _decodeContacts;
-    private WireContact[]? _nodesBuffer;
     private RttEstimator _globalRtt;
     private long _timerSeq;
     private long _nextOperationId = 1;
