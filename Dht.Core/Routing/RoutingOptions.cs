@@ -47,9 +47,19 @@ internal sealed class RoutingOptions
     public int MaxContactsPerSubnetInTable { get; set; } = 10;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option with a bad value.</summary>
+    /// <summary>
+    /// Accelerated lookups (Kademlia paper, section 4.2): each bucket is split into 2^b sub-buckets of up to
+    /// <see cref="K"/> contacts by the b bits that follow the first bit in which a contact differs from the local id.
+    /// Every hop then gains about b more bits toward the target, at the cost of up to 2^b times the contacts (in
+    /// practice about 1 + b/2 times, as only the buckets near the local id are full). 0 (the default) is classic
+    /// Kademlia.
+    /// </summary>
+    public int BucketSplitBits { get; set; }
+
     public void Validate()
     {
         Check(K is >= 1 and <= MaxK, nameof(K), K, $"must be in 1..{MaxK}");
+        Check(BucketSplitBits is >= 0 and <= 3, nameof(BucketSplitBits), BucketSplitBits, "must be in 0..3");
         Check(
             ReplacementCacheSize is >= 0 and <= MaxReplacementCacheSize,
             nameof(ReplacementCacheSize),

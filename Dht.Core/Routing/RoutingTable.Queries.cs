@@ -32,20 +32,21 @@ internal sealed partial class RoutingTable
         var c = BucketIndexOf(target);
         var d = LocalId.Xor(target);
         var comparer = new ContactDistanceComparer(target);
-        var done = c < _buckets.Length && AppendBucket(c, count, result, excludeStale, comparer);
-        for (var i = c + 1; !done && i < _buckets.Length; i++)
+        var levels = (_buckets.Length + (1 << _options.BucketSplitBits) - 1) >> _options.BucketSplitBits;
+        var done = c < levels && AppendLevel(c, target, count, result, excludeStale, comparer);
+        for (var i = c + 1; !done && i < levels; i++)
         {
-            done = d.GetBit(i) == 1 && AppendBucket(i, count, result, excludeStale, comparer);
+            done = d.GetBit(i) == 1 && AppendLevel(i, target, count, result, excludeStale, comparer);
         }
 
-        for (var i = _buckets.Length - 1; !done && i > c; i--)
+        for (var i = levels - 1; !done && i > c; i--)
         {
-            done = d.GetBit(i) == 0 && AppendBucket(i, count, result, excludeStale, comparer);
+            done = d.GetBit(i) == 0 && AppendLevel(i, target, count, result, excludeStale, comparer);
         }
 
-        for (var i = Math.Min(c, _buckets.Length) - 1; !done && i >= 0; i--)
+        for (var i = Math.Min(c, levels) - 1; !done && i >= 0; i--)
         {
-            done = AppendBucket(i, count, result, excludeStale, comparer);
+            done = AppendLevel(i, target, count, result, excludeStale, comparer);
         }
 
         return result.Count;
@@ -54,7 +55,7 @@ internal sealed partial class RoutingTable
     /// <summary>Records a lookup for <paramref name="target"/>: its bucket needs no refresh for a while.</summary>
     public void MarkBucketUsed(NodeId target, Instant now)
     {
-        var index = BucketIndexOf(target);
+        var index = target == LocalId ? int.MaxValue : SlotOf(target);
         var bucket = index < _buckets.Length ? _buckets[index] : null;
         if (bucket is not null)
         {
@@ -79,7 +80,7 @@ internal sealed partial class RoutingTable
             var bucket = _buckets[i];
             if (bucket is { Count: > 0 } && now - bucket.LastUsed >= _options.BucketRefreshInterval)
             {
-                targets.Add(RandomIdInBucket(i, rng));
+                targets.Add(RandomIdInSlot(i, rng));
                 bucket.LastUsed = now;
             }
         }
@@ -107,6 +108,21 @@ internal sealed partial class RoutingTable
         return new NodeId(random);
     }
 
+    /// <summary>A random id in storage slot <paramref name="slot"/> (see <see cref="SlotOf(NodeId)"/>).</summary>
+    private NodeId RandomIdInSlot(int slot, Xoshiro256 rng)
+    {
+        var bits = _options.BucketSplitBits;
+        var level = slot >> bits;
+        var id = RandomIdInBucket(level, rng);
+        for (var j = 1; j <= bits && level + j < MaxBuckets; j++)
+        {
+            var want = (slot >> (bits - j)) & 1;
+            id = id.GetBit(level + j) == want ? id : id.FlipBit(level + j);
+        }
+
+        return id;
+    }
+
     /// <summary>All contacts in the buckets (copied views), by bucket index then least recently seen first.</summary>
     public IEnumerable<Contact> AllContacts()
     {
@@ -129,6 +145,26 @@ internal sealed partial class RoutingTable
                 yield return View(bucket!.Replacements[i]);
             }
         }
+    }
+
+    /// <summary>
+    /// Appends the sub-buckets of bucket <paramref name="level"/> nearest the target first: a sub-bucket's number is
+    /// the b id bits after the differing bit, so XOR with the target's bits there orders them by distance.
+    /// </summary>
+    private bool AppendLevel(int level, NodeId target, int count, List<Contact> result, bool excludeStale, ContactDistanceComparer comparer)
+    {
+        var bits = _options.BucketSplitBits;
+        var targetSub = SlotOf(level, target) & ((1 << bits) - 1);
+        for (var j = 0; j < 1 << bits; j++)
+        {
+            var slot = (level << bits) | (j ^ targetSub);
+            if (slot < _buckets.Length && AppendBucket(slot, count, result, excludeStale, comparer))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool AppendBucket(int index, int count, List<Contact> result, bool excludeStale, ContactDistanceComparer comparer)

@@ -61,6 +61,24 @@ internal sealed partial class RoutingTable
     public int BucketIndexOf(NodeId id) => LocalId.CommonPrefixLength(id);
 
     /// <summary>
+    /// The storage slot of <paramref name="id"/>: its bucket index, then (with <see cref="RoutingOptions.BucketSplitBits"/>
+    /// b &gt; 0) the b bits of the id after the first bit that differs from the local id, as the sub-bucket number.
+    /// </summary>
+    public int SlotOf(NodeId id) => SlotOf(BucketIndexOf(id), id);
+
+    private int SlotOf(int level, NodeId id)
+    {
+        var bits = _options.BucketSplitBits;
+        var sub = 0;
+        for (var j = 1; j <= bits; j++)
+        {
+            sub = (sub << 1) | (level + j < MaxBuckets ? id.GetBit(level + j) : 0);
+        }
+
+        return (level << bits) | sub;
+    }
+
+    /// <summary>
     /// Records a valid authenticated reply from <paramref name="id"/> at <paramref name="address"/> to one of our
     /// requests: the only way a node enters the buckets. See <see cref="AdmitResult"/> for what the engine must do next.
     /// </summary>
@@ -75,7 +93,7 @@ internal sealed partial class RoutingTable
             return AdmitResult.Rejected(invalid);
         }
 
-        var index = BucketIndexOf(id);
+        var index = SlotOf(id);
         var bucket = GetBucket(index);
         var position = bucket?.IndexOf(id, _directory) ?? -1;
         return position >= 0
@@ -92,7 +110,7 @@ internal sealed partial class RoutingTable
     public bool OnRequestFailed(NodeId id, Instant now)
     {
         _ = now; // Failure times are not tracked yet; kept so the engine's calls need not change when they are.
-        var bucket = id.IsZero || id == LocalId ? null : GetBucket(BucketIndexOf(id));
+        var bucket = id.IsZero || id == LocalId ? null : GetBucket(SlotOf(id));
         if (bucket is null)
         {
             return false;
@@ -143,14 +161,14 @@ internal sealed partial class RoutingTable
             return false;
         }
 
-        var bucket = GetBucket(BucketIndexOf(id));
+        var bucket = GetBucket(SlotOf(id));
         return bucket is null || (bucket.IndexOf(id, _directory) < 0 && (bucket.Count < _options.K || bucket.HasStale()));
     }
 
     /// <summary>Finds a contact in the buckets (not in the replacement caches) and copies it out.</summary>
     public bool TryGet(NodeId id, out Contact contact)
     {
-        var bucket = id == LocalId ? null : GetBucket(BucketIndexOf(id));
+        var bucket = id == LocalId ? null : GetBucket(SlotOf(id));
         var position = bucket?.IndexOf(id, _directory) ?? -1;
         contact = position >= 0 ? View(bucket![position]) : default;
         return position >= 0;
@@ -163,7 +181,7 @@ internal sealed partial class RoutingTable
     /// <returns>True when it was found in either.</returns>
     public bool Remove(NodeId id)
     {
-        var bucket = id == LocalId ? null : GetBucket(BucketIndexOf(id));
+        var bucket = id == LocalId ? null : GetBucket(SlotOf(id));
         if (bucket is null)
         {
             return false;

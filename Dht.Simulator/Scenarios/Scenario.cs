@@ -38,6 +38,9 @@ internal sealed class Scenario
     /// </summary>
     public int NearKeyParallelism { get; set; } = 3;
 
+    /// <summary>Routing option BucketSplitBits: accelerated lookups with 2^b sub-buckets per bucket (0 = classic Kademlia).</summary>
+    public int BucketSplitBits { get; set; }
+
     public double RecordTtlSeconds { get; set; } = 7200;
 
     public double RepublishSeconds { get; set; } = 3600;

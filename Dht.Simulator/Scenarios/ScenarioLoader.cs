@@ -170,6 +170,7 @@ internal static partial class ScenarioLoader
         v.Require(s.PutReturnQuorum is null || (s.PutReturnQuorum >= 1 && s.PutReturnQuorum <= s.K), "putReturnQuorum",
             "must be between 1 and k (or absent: a PUT reports when every STORE answered)", s.PutReturnQuorum);
         v.Range(s.NearKeyParallelism, 0, 16, "nearKeyParallelism");
+        v.Range(s.BucketSplitBits, 0, 3, "bucketSplitBits");
         v.Range(s.RecordTtlSeconds, 10, 7 * 86400, "recordTtlSeconds");
         v.Require(double.IsFinite(s.RepublishSeconds) && s.RepublishSeconds > 0 && s.RepublishSeconds < s.RecordTtlSeconds,
             "republishSeconds", "must be positive and shorter than recordTtlSeconds", s.RepublishSeconds);

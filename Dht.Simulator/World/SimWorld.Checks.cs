@@ -76,8 +76,9 @@ internal sealed partial class SimWorld
     private void CheckRoutingTable(SimNode node)
     {
         var seen = new HashSet<NodeId>();
-        var perBucket = new int[257];
-        foreach (var contact in node.Engine!.Routing.AllContacts())
+        var table = node.Engine!.Routing;
+        var perBucket = new int[257 << table.Options.BucketSplitBits];
+        foreach (var contact in table.AllContacts())
         {
             if (contact.Id == node.Id)
             {
@@ -89,10 +90,11 @@ internal sealed partial class SimWorld
                 Violation($"routing: node {node.Index} lists {contact.Id} twice");
             }
 
-            var bucket = contact.Id.CommonPrefixLength(node.Id);
-            if (++perBucket[bucket] > _scenario.K)
+            // With split buckets (accelerated lookups) the bound holds per sub-bucket: slot = bucket index and the next bits.
+            var slot = table.SlotOf(contact.Id);
+            if (++perBucket[slot] > _scenario.K)
             {
-                Violation($"routing: node {node.Index} bucket {bucket} holds more than k = {_scenario.K}");
+                Violation($"routing: node {node.Index} bucket slot {slot} holds more than k = {_scenario.K}");
             }
 
             var index = IndexOf(contact.Address);

@@ -192,28 +192,42 @@ internal sealed partial class SimWorld
         foreach (var node in _nodes)
         {
             var table = node.Engine!.Routing;
+            var split = _engineOptions.Routing.BucketSplitBits;
             for (var bucket = 0; bucket < 256; bucket++)
             {
-                // Ids in this bucket share the first `bucket` bits with the node and differ at the next one.
-                var prefix = node.Id.FlipBit(bucket);
-                var (lo, hi) = PrefixRange(ids, prefix, bucket + 1);
-                if (hi <= lo)
+                // Ids in this bucket share the first `bucket` bits with the node and differ at the next one; with split
+                // buckets each sub-bucket also fixes the `split` bits after that.
+                var bits = Math.Min(256, bucket + 1 + split);
+                var anywhere = false;
+                for (var sub = 0; sub < 1 << (bits - bucket - 1); sub++)
                 {
-                    if (bucket > 40)
+                    var prefix = node.Id.FlipBit(bucket);
+                    for (var j = 1; bucket + j < bits; j++)
                     {
-                        break;
+                        var want = (sub >> (bits - bucket - 1 - j)) & 1;
+                        prefix = prefix.GetBit(bucket + j) == want ? prefix : prefix.FlipBit(bucket + j);
                     }
 
-                    continue;
+                    var (lo, hi) = PrefixRange(ids, prefix, bits);
+                    if (hi <= lo)
+                    {
+                        continue;
+                    }
+
+                    anywhere = true;
+                    var take = Math.Min(_scenario.K, hi - lo);
+                    for (var t = 0; t < take; t++)
+                    {
+                        var pick = sorted[lo + (take == hi - lo ? t : _rng.NextInt32(hi - lo))];
+                        // Contacts enter a table only through a verified reply, which gives one RTT sample: the base RTT.
+                        var rtt = TimeSpan.FromMilliseconds(2 * OneWayDelayMs(node, pick));
+                        table.OnVerifiedReply(pick.Id, pick.Address, node.LocalTime(now), rtt);
+                    }
                 }
 
-                var take = Math.Min(_scenario.K, hi - lo);
-                for (var t = 0; t < take; t++)
+                if (!anywhere && bucket > 40)
                 {
-                    var pick = sorted[lo + (take == hi - lo ? t : _rng.NextInt32(hi - lo))];
-                    // Contacts enter a table only through a verified reply, which gives one RTT sample: the base RTT.
-                    var rtt = TimeSpan.FromMilliseconds(2 * OneWayDelayMs(node, pick));
-                    table.OnVerifiedReply(pick.Id, pick.Address, node.LocalTime(now), rtt);
+                    break;
                 }
             }
         }

@@ -101,7 +101,7 @@ internal sealed partial class SimWorld : IDisposable
         NearKeyParallelism = s.NearKeyParallelism,
 
         // Simulated addresses are dense private ranges, so the subnet diversity limits would bite: off in the simulator.
-        Routing = new Dht.Routing.RoutingOptions { K = s.K, MaxContactsPerSubnetInTable = 0, MaxContactsPerSubnetPerBucket = 0 },
+        Routing = new Dht.Routing.RoutingOptions { K = s.K, BucketSplitBits = s.BucketSplitBits, MaxContactsPerSubnetInTable = 0, MaxContactsPerSubnetPerBucket = 0 },
         MaxSessions = 256,
     };
 

@@ -12,11 +12,14 @@ public sealed class RoutingTableLookupTests
     [DataRow(42UL)]
     [DataRow(0xDEADBEEFUL)]
     [DataRow(20240601UL)]
-    public void FindClosest_RandomTable_MatchesBruteForceSort(ulong seed)
+    [DataRow(7UL, 1)]
+    [DataRow(8UL, 2)]
+    [DataRow(9UL, 3)]
+    public void FindClosest_RandomTable_MatchesBruteForceSort(ulong seed, int splitBits = 0)
     {
         var rng = new Xoshiro256(seed);
         var local = rng.NextNodeId();
-        var options = new RoutingOptions { K = 64, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0 };
+        var options = new RoutingOptions { K = 64, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0, BucketSplitBits = splitBits };
         var table = new RoutingTable(local, options);
         for (var i = 0; i < 3000; i++)
         {
@@ -44,6 +47,36 @@ public sealed class RoutingTableLookupTests
                 CollectionAssert.AreEqual(expected, result.Select(c => c.Id).ToList(), $"seed {seed}, target {target}, count {count}");
             }
         }
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    public void SplitBuckets_EachSubBucketHoldsUpToK_AndRefreshTargetsLandInTheirSlot(int splitBits)
+    {
+        var rng = new Xoshiro256((ulong)(100 + splitBits));
+        var local = rng.NextNodeId();
+        var options = new RoutingOptions { K = 4, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0, BucketSplitBits = splitBits };
+        var table = new RoutingTable(local, options);
+        for (var i = 0; i < 2000; i++)
+        {
+            table.OnVerifiedReply(rng.NextNodeId(), V4(i), At(i), null);
+        }
+
+        // Bucket 0 (ids differing in the first bit) alone holds K per sub-bucket: 2^b x K in all.
+        var contacts = table.AllContacts().ToList();
+        Assert.AreEqual(4 << splitBits, contacts.Count(c => local.CommonPrefixLength(c.Id) == 0), "bucket 0 filled per sub-bucket");
+        foreach (var group in contacts.GroupBy(c => table.SlotOf(c.Id)))
+        {
+            Assert.IsLessThanOrEqualTo(4, group.Count(), $"slot {group.Key}");
+            Assert.AreEqual(group.Key >> splitBits, local.CommonPrefixLength(group.First().Id), "a slot's number starts with its bucket index");
+        }
+
+        var targets = new List<NodeId>();
+        var n = table.CollectBucketsNeedingRefresh(At(0) + options.BucketRefreshInterval + TimeSpan.FromHours(1), rng, targets);
+        var slots = contacts.Select(c => table.SlotOf(c.Id)).Distinct().Order().ToList();
+        Assert.AreEqual(slots.Count, n, "one refresh target per non-empty sub-bucket");
+        CollectionAssert.AreEqual(slots, targets.Select(table.SlotOf).ToList(), "each target lies in the sub-bucket it refreshes");
     }
 
     [TestMethod]
@@ -136,6 +169,8 @@ public sealed class RoutingTableLookupTests
     [DataRow(nameof(RoutingOptions.MaxContactsPerSubnetInTable), -1)]
     [DataRow(nameof(RoutingOptions.BucketRefreshInterval), 0)]
     [DataRow(nameof(RoutingOptions.PingOldestAfter), -1)]
+    [DataRow(nameof(RoutingOptions.BucketSplitBits), -1)]
+    [DataRow(nameof(RoutingOptions.BucketSplitBits), 4)]
     public void Validate_BadValue_ThrowsNamingOption(string option, int value)
     {
         var options = new RoutingOptions();
