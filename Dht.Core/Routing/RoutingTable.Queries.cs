@@ -31,22 +31,21 @@ internal sealed partial class RoutingTable
         // Buckets i < c come last, nearest first (c-1 down to 0).
         var c = BucketIndexOf(target);
         var d = LocalId.Xor(target);
-        var comparer = new ContactDistanceComparer(target);
         var levels = (_buckets.Length + (1 << _options.BucketSplitBits) - 1) >> _options.BucketSplitBits;
-        var done = c < levels && AppendLevel(c, target, count, result, excludeStale, comparer);
+        var done = c < levels && AppendLevel(c, target, count, result, excludeStale);
         for (var i = c + 1; !done && i < levels; i++)
         {
-            done = d.GetBit(i) == 1 && AppendLevel(i, target, count, result, excludeStale, comparer);
+            done = d.GetBit(i) == 1 && AppendLevel(i, target, count, result, excludeStale);
         }
 
         for (var i = levels - 1; !done && i > c; i--)
         {
-            done = d.GetBit(i) == 0 && AppendLevel(i, target, count, result, excludeStale, comparer);
+            done = d.GetBit(i) == 0 && AppendLevel(i, target, count, result, excludeStale);
         }
 
         for (var i = Math.Min(c, levels) - 1; !done && i >= 0; i--)
         {
-            done = AppendLevel(i, target, count, result, excludeStale, comparer);
+            done = AppendLevel(i, target, count, result, excludeStale);
         }
 
         return result.Count;
@@ -151,14 +150,14 @@ internal sealed partial class RoutingTable
     /// Appends the sub-buckets of bucket <paramref name="level"/> nearest the target first: a sub-bucket's number is
     /// the b id bits after the differing bit, so XOR with the target's bits there orders them by distance.
     /// </summary>
-    private bool AppendLevel(int level, NodeId target, int count, List<Contact> result, bool excludeStale, ContactDistanceComparer comparer)
+    private bool AppendLevel(int level, NodeId target, int count, List<Contact> result, bool excludeStale)
     {
         var bits = _options.BucketSplitBits;
         var targetSub = SlotOf(level, target) & ((1 << bits) - 1);
         for (var j = 0; j < 1 << bits; j++)
         {
             var slot = (level << bits) | (j ^ targetSub);
-            if (slot < _buckets.Length && AppendBucket(slot, count, result, excludeStale, comparer))
+            if (slot < _buckets.Length && AppendBucket(slot, count, result, excludeStale, target))
             {
                 return true;
             }
@@ -167,7 +166,7 @@ internal sealed partial class RoutingTable
         return false;
     }
 
-    private bool AppendBucket(int index, int count, List<Contact> result, bool excludeStale, ContactDistanceComparer comparer)
+    private bool AppendBucket(int index, int count, List<Contact> result, bool excludeStale, NodeId target)
     {
         var bucket = _buckets[index];
         if (bucket is null || bucket.Count == 0)
@@ -184,7 +183,16 @@ internal sealed partial class RoutingTable
             }
         }
 
-        CollectionsMarshal.AsSpan(result)[start..].Sort(comparer);
+        // Sorted by precomputed XOR distances as keys: NodeId's own ordering, no comparer object or delegate, so a
+        // FindClosest (run for every FIND_NODE served) allocates nothing. A bucket holds at most K (<= 256) contacts.
+        var added = CollectionsMarshal.AsSpan(result)[start..];
+        Span<NodeId> distances = stackalloc NodeId[added.Length];
+        for (var i = 0; i < added.Length; i++)
+        {
+            distances[i] = added[i].Id.Xor(target);
+        }
+
+        distances.Sort(added);
         if (result.Count >= count)
         {
             result.RemoveRange(count, result.Count - count);
