@@ -25,13 +25,19 @@ internal sealed class RunSummary
 
     public required long Events { get; init; }
 
-    /// <summary>Events per wall second of the event loop (setup excluded: see <see cref="SetupSeconds"/>).</summary>
+    /// <summary>Events per wall second of the event loop (setup and the final checks excluded: see <see cref="SetupSeconds"/>).</summary>
     public required double EventsPerSecond { get; init; }
 
     /// <summary>Wall seconds before the first event: creating nodes, warm start.</summary>
     public required double SetupSeconds { get; init; }
 
     public required long AllocatedBytesPerEvent { get; init; }
+
+    /// <summary>Share of the event loop's wall time spent in garbage-collection pauses.</summary>
+    public required double GcPauseFraction { get; init; }
+
+    /// <summary>Collections during the event loop: gen0, gen1, gen2 (a gen-2 collection counts in all three).</summary>
+    public required IReadOnlyList<int> GcCollections { get; init; }
 
     public required long PeakWorkingSetBytes { get; init; }
 

@@ -27,6 +27,8 @@ internal sealed partial class SimWorld : IDisposable
     // hold 4-byte handles into it. Safe because the whole world runs on one thread.
     private readonly PeerDirectory _directory = new();
     private readonly List<int> _up = [];
+    private NodeId[]? _sortedIds;
+    private int[]? _sortedOrder;
     private readonly byte[] _transmitBuffer = new byte[2048];
     private readonly List<byte[]> _buffers = [];
     private readonly Stack<int> _freeBuffers = new();
@@ -71,6 +73,15 @@ internal sealed partial class SimWorld : IDisposable
 
     /// <summary>Bytes allocated on the managed heap while events ran (a performance figure, not part of the trace).</summary>
     public long AllocatedBytes { get; private set; }
+
+    /// <summary>Wall seconds of the event loop alone (no setup, no final checks or reports).</summary>
+    public double EventLoopWallSeconds { get; private set; }
+
+    /// <summary>Wall seconds the garbage collector paused the event loop.</summary>
+    public double GcPauseSeconds { get; private set; }
+
+    /// <summary>Garbage collections during the event loop, by generation (a gen-2 collection counts in all three).</summary>
+    public int[] GcCollections { get; private set; } = [0, 0, 0];
 
     public double NowSeconds => _now / (double)TimeSpan.TicksPerSecond;
 
@@ -153,6 +164,9 @@ internal sealed partial class SimWorld : IDisposable
         ScheduleStart();
         SetupWallSeconds = setup.Elapsed.TotalSeconds;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var pauseBefore = GC.GetTotalPauseDuration();
+        int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var loop = System.Diagnostics.Stopwatch.StartNew();
         var nextProgress = 0L;
         while (_queue.TryDequeue(out var e, out var key))
         {
@@ -175,6 +189,9 @@ internal sealed partial class SimWorld : IDisposable
 
         _now = _endTicks;
         AllocatedBytes = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        EventLoopWallSeconds = loop.Elapsed.TotalSeconds;
+        GcPauseSeconds = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
+        GcCollections = [GC.CollectionCount(0) - collectionsBefore[0], GC.CollectionCount(1) - collectionsBefore[1], GC.CollectionCount(2) - collectionsBefore[2]];
         FinishRun();
         progress?.Invoke(this);
     }
