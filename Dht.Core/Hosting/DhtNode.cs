@@ -309,6 +309,7 @@ public sealed partial class DhtNode : IAsyncDisposable, IDatagramSink
         Routing = new Routing.RoutingOptions
         {
             K = o.K,
+            BucketSplitBits = o.BucketSplitBits,
             MaxContactsPerSubnetPerBucket = o.MaxContactsPerSubnetPerBucket,
             MaxContactsPerSubnetInTable = o.MaxContactsPerSubnetInTable,
         },

@@ -48,6 +48,14 @@ public sealed class DhtNodeOptions
     /// </summary>
     public int? PutReturnQuorum { get; set; }
 
+    /// <summary>
+    /// Accelerated lookups (Kademlia paper, section 4.2). 0 (the default) keeps classic k-buckets. A value b from 1 to 3
+    /// splits each bucket into 2^b sub-buckets of up to <see cref="K"/> contacts, so every lookup hop gains about b
+    /// more bits toward the key and GETs need fewer round trips, at the cost of about 1 + b/2 times the routing-table
+    /// contacts and bucket refreshes. docs/benchmarks.md has the measured trade-off.
+    /// </summary>
+    public int BucketSplitBits { get; set; }
+
     /// <summary>Valid answers with the same highest sequence number a signed GET waits for (default 2).</summary>
     public int SignedGetQuorum { get; set; } = 2;
 

@@ -158,6 +158,8 @@ public sealed class DhtNodeFacadeTests
     [DataRow("MaxRecords", 0)]
     [DataRow("PutReturnQuorum", 0)]
     [DataRow("PutReturnQuorum", 21)]
+    [DataRow("BucketSplitBits", -1)]
+    [DataRow("BucketSplitBits", 4)]
     public async Task StartAsync_BadOption_ThrowsNamingIt(string option, int value)
     {
         using var id = DhtIdentity.Generate();
