@@ -102,13 +102,15 @@ internal sealed partial class DhtEngine
         var scratch = plaintext.Length > 0 && plaintext[0] == (byte)MessageType.Nodes
             ? _decodeContacts ??= new WireContact[MessageCodec.MaxContactsPerDatagram]
             : null;
-        var reason = MessageCodec.TryDecode(plaintext, out var message, scratch);
+        // One decoded message per engine, reused like the contact buffer: handlers copy what they keep.
+        var message = _decoded ??= new Message();
+        var reason = MessageCodec.TryDecode(plaintext, message, scratch);
         if (reason != DropReason.None)
         {
             return reason;
         }
 
-        return message!.IsRequest
+        return message.IsRequest
             ? HandleRequest(from, sender, message, datagram.Length)
             : HandleResponse(from, sender, message);
     }

@@ -49,6 +49,18 @@ internal sealed partial class DhtEngine : IDisposable
     [ThreadStatic]
     private static WireContact[]? _nodesBuffer;
 
+    /// <summary>
+    /// The message each received datagram is decoded into, and the buffer its NODES contacts are decoded into, shared
+    /// by the engines of a thread like <see cref="_closestScratch"/>: <c>HandleDatagram</c> decodes, handles and
+    /// returns without entering another engine, and every handler copies what it keeps (candidates, NODES parts,
+    /// records are objects of their own). Per engine they would cost about 1.9 KB.
+    /// </summary>
+    [ThreadStatic]
+    private static Message? _decoded;
+
+    [ThreadStatic]
+    private static WireContact[]? _decodeContacts;
+
     private readonly Dictionary<ulong, PendingRequest> _pending = [];
     private readonly Dictionary<long, Operation> _operations = [];
     private readonly PriorityQueue<TimerEntry, (long Ticks, long Seq)> _timers = new();
@@ -63,7 +75,6 @@ internal sealed partial class DhtEngine : IDisposable
     private Dictionary<NodeId, Instant>? _nextReplicate;
     private HashSet<NodeId>? _evictionChecks;
     private HashSet<NodeId>? _pendingVerifications;
-    private WireContact[]? _decodeContacts;
     private RttEstimator _globalRtt;
     private long _timerSeq;
     private long _nextOperationId = 1;

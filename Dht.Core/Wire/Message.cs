@@ -52,4 +52,24 @@ internal sealed class Message
     public ErrorCode Error { get; set; }
 
     public bool IsRequest => ((byte)Type & 0x80) == 0;
+
+    /// <summary>Back to a freshly constructed message (every field at its default).</summary>
+    public void Reset()
+    {
+        Type = default;
+        RequestId = 0;
+        HasToken = false;
+        Token = default;
+        Target = default;
+        Record = null;
+        TtlSeconds = 0;
+        HasCas = false;
+        Cas = 0;
+        ObservedAddress = default;
+        Total = 1;
+        Contacts = [];
+        ResultCode = 0;
+        StoredSequence = -1;
+        Error = default;
+    }
 }

@@ -117,7 +117,21 @@ internal static class MessageCodec
     /// </summary>
     public static DropReason TryDecode(ReadOnlySpan<byte> plaintext, out Message? message, WireContact[]? contactScratch = null)
     {
-        message = null;
+        var m = new Message();
+        var reason = TryDecode(plaintext, m, contactScratch);
+        message = reason == DropReason.None ? m : null;
+        return reason;
+    }
+
+    /// <summary>
+    /// Decodes one message into <paramref name="into"/>, which is reset first (the engine reuses one instance per
+    /// datagram: the decoded message is valid only until the next decode into it). On failure the contents are
+    /// unspecified.
+    /// </summary>
+    public static DropReason TryDecode(ReadOnlySpan<byte> plaintext, Message into, WireContact[]? contactScratch)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        into.Reset();
         var r = new WireReader(plaintext);
         if (!r.TryReadByte(out var typeByte))
         {
@@ -130,7 +144,8 @@ internal static class MessageCodec
             return DropReason.UnknownMessageType;
         }
 
-        var m = new Message { Type = type };
+        var m = into;
+        m.Type = type;
         if (!r.TryReadUInt64(out var requestId))
         {
             return DropReason.Truncated;
@@ -148,13 +163,7 @@ internal static class MessageCodec
             return reason;
         }
 
-        if (!r.RestIsZeroPadding())
-        {
-            return DropReason.TrailingGarbage;
-        }
-
-        message = m;
-        return DropReason.None;
+        return r.RestIsZeroPadding() ? DropReason.None : DropReason.TrailingGarbage;
     }
 
     private static DropReason ReadRequestHeader(ref WireReader r, Message m)

@@ -114,6 +114,23 @@ public sealed class GoldenVectorTests
         GoldenMessages.AssertEqual(create(), decoded!, name);
     }
 
+    /// <summary>
+    /// The engine decodes every datagram into one reused message and contact buffer: decoding all vectors in turn (and
+    /// in reverse) into the same instance must leave nothing from the previous message behind.
+    /// </summary>
+    [TestMethod]
+    public void TryDecode_IntoReusedMessage_LeavesNothingFromThePreviousOne()
+    {
+        var reused = new Message();
+        var scratch = new WireContact[MessageCodec.MaxContactsPerDatagram];
+        var vectors = GoldenMessages.All().ToList();
+        foreach (var (name, create, hex) in vectors.Concat(Enumerable.Reverse(vectors)))
+        {
+            Assert.AreEqual(DropReason.None, MessageCodec.TryDecode(Convert.FromHexString(hex), reused, scratch), name);
+            GoldenMessages.AssertEqual(create(), reused, name);
+        }
+    }
+
     [TestMethod]
     public void MutableRecordVector_Signature_VerifiesOverBep44Payload()
     {
