@@ -74,17 +74,46 @@ internal sealed partial class RoutingTable
         ArgumentNullException.ThrowIfNull(rng);
         ArgumentNullException.ThrowIfNull(targets);
         targets.Clear();
-        for (var i = 0; i < _buckets.Length && targets.Count < max; i++)
+        if (now < _noRefreshBefore)
+        {
+            // Nothing can be due yet: skip touching every bucket (this runs on every maintenance tick of every node).
+            return 0;
+        }
+
+        var earliest = Instant.MaxValue;
+        for (var i = 0; i < _buckets.Length; i++)
         {
             var bucket = _buckets[i];
-            if (bucket is { Count: > 0 } && now - bucket.LastUsed >= _options.BucketRefreshInterval)
+            if (bucket is null)
+            {
+                continue;
+            }
+
+            if (targets.Count < max && bucket.Count > 0 && now - bucket.LastUsed >= _options.BucketRefreshInterval)
             {
                 targets.Add(RandomIdInSlot(i, rng));
                 bucket.LastUsed = now;
             }
+
+            earliest = Instant.Min(earliest, bucket.LastUsed + _options.BucketRefreshInterval);
         }
 
+        // A bucket's LastUsed only grows and new buckets start at their creation time, so until this instant no bucket
+        // can be due (buckets left due by max keep it at or before now).
+        _noRefreshBefore = earliest;
         return targets.Count;
+    }
+
+    /// <summary>Non-empty buckets due for a refresh at <paramref name="now"/>, by a full scan (tests check the lower bound with it).</summary>
+    internal int CountDueBuckets(Instant now)
+    {
+        var due = 0;
+        foreach (var bucket in _buckets)
+        {
+            due += bucket is { Count: > 0 } && now - bucket.LastUsed >= _options.BucketRefreshInterval ? 1 : 0;
+        }
+
+        return due;
     }
 
     /// <summary>A random id in bucket <paramref name="index"/>: the local id's first index bits, then the inverse of bit index, then random bits.</summary>

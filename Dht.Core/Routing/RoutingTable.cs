@@ -30,6 +30,9 @@ internal sealed partial class RoutingTable
     private readonly PeerDirectory _directory;
     private KBucket?[] _buckets = [];
 
+    /// <summary>No bucket needs a refresh before this instant (a lower bound; see CollectBucketsNeedingRefresh).</summary>
+    private Instant _noRefreshBefore = Instant.MaxValue;
+
     /// <param name="localId">This node's id (not zero).</param>
     /// <param name="options">Validated here; may be shared by many tables.</param>
     /// <param name="directory">Where ids and addresses are interned; null creates one for this table alone.</param>
@@ -400,6 +403,11 @@ internal sealed partial class RoutingTable
         if (index >= _buckets.Length)
         {
             Array.Resize(ref _buckets, index + 1);
+        }
+
+        if (_buckets[index] is null)
+        {
+            _noRefreshBefore = Instant.Min(_noRefreshBefore, now + _options.BucketRefreshInterval);
         }
 
         return _buckets[index] ??= new KBucket(now);

@@ -79,6 +79,48 @@ public sealed class RoutingTableLookupTests
         CollectionAssert.AreEqual(slots, targets.Select(table.SlotOf).ToList(), "each target lies in the sub-bucket it refreshes");
     }
 
+    /// <summary>
+    /// The refresh scan is skipped while a lower bound says no bucket can be due: under random admissions, removals,
+    /// lookups and refresh calls at random times, every due bucket is still returned (within the budget) on time.
+    /// </summary>
+    [TestMethod]
+    [DataRow(11UL, 0)]
+    [DataRow(12UL, 1)]
+    public void CollectBucketsNeedingRefresh_SkippedScans_NeverMissADueBucket(ulong seed, int splitBits)
+    {
+        var rng = new Xoshiro256(seed);
+        var local = rng.NextNodeId();
+        var options = new RoutingOptions { K = 4, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0, BucketSplitBits = splitBits };
+        var table = new RoutingTable(local, options);
+        var targets = new List<NodeId>();
+        var now = At(0);
+        var known = new List<NodeId>();
+        for (var step = 0; step < 5000; step++)
+        {
+            now += TimeSpan.FromSeconds(rng.NextInt32(60));
+            switch (rng.NextInt32(4))
+            {
+                case 0:
+                    var id = rng.NextInt32(2) == 0 ? rng.NextNodeId() : table.RandomIdInBucket(rng.NextInt32(12), rng);
+                    table.OnVerifiedReply(id, V4(step), now, null);
+                    known.Add(id);
+                    break;
+                case 1 when known.Count > 0:
+                    table.Remove(known[rng.NextInt32(known.Count)]);
+                    break;
+                case 2:
+                    table.MarkBucketUsed(rng.NextNodeId(), now);
+                    break;
+                default:
+                    var due = table.CountDueBuckets(now);
+                    var budget = 1 + rng.NextInt32(4);
+                    var n = table.CollectBucketsNeedingRefresh(now, rng, targets, budget);
+                    Assert.AreEqual(Math.Min(due, budget), n, $"step {step}; seed {seed}");
+                    break;
+            }
+        }
+    }
+
     [TestMethod]
     public void FindClosest_ExcludeStale_SkipsFailedContacts()
     {
