@@ -15,6 +15,9 @@ internal sealed partial class DhtEngine
         RefreshBuckets(budget);
     }
 
+    /// <summary>The empty result of <see cref="DueKeys"/>; never modified.</summary>
+    private static readonly List<NodeId> NothingDue = [];
+
     private int CountMaintenanceOperations()
     {
         var count = 0;
@@ -55,7 +58,7 @@ internal sealed partial class DhtEngine
 
     private int Republish(int budget)
     {
-        foreach (var key in DueKeys(_nextRepublish))
+        foreach (var key in DueKeys(_nextRepublish, _now))
         {
             if (!_storage.TryGet(key, _now, out var stored) || !stored.IsLocal)
             {
@@ -82,7 +85,7 @@ internal sealed partial class DhtEngine
 
     private int Replicate(int budget)
     {
-        foreach (var key in DueKeys(_nextReplicate))
+        foreach (var key in DueKeys(_nextReplicate, _now))
         {
             if (!_storage.TryGet(key, _now, out var stored))
             {
@@ -131,20 +134,24 @@ internal sealed partial class DhtEngine
     }
 
     /// <summary>Keys whose time has come, in key order (never hash order).</summary>
-    private List<NodeId> DueKeys(Dictionary<NodeId, Instant>? schedule)
+    /// <remarks>Runs on every maintenance tick of every node, and usually nothing is due: then it allocates nothing.</remarks>
+    private static List<NodeId> DueKeys(Dictionary<NodeId, Instant>? schedule, Instant now)
     {
-        var due = new List<NodeId>();
-        if (schedule is null)
+        List<NodeId>? due = null;
+        if (schedule is not null)
         {
-            return due;
+            foreach (var (key, at) in schedule)
+            {
+                if (at <= now)
+                {
+                    (due ??= []).Add(key);
+                }
+            }
         }
 
-        foreach (var (key, at) in schedule)
+        if (due is null)
         {
-            if (at <= _now)
-            {
-                due.Add(key);
-            }
+            return NothingDue;
         }
 
         due.Sort();

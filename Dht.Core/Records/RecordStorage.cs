@@ -146,6 +146,12 @@ internal sealed class RecordStorage
     /// <summary>Removes every record that has expired at <paramref name="now"/>; returns how many. O(n).</summary>
     public int RemoveExpired(Instant now)
     {
+        if (Count == 0)
+        {
+            // Every maintenance tick of every node lands here; most nodes store nothing at all.
+            return 0;
+        }
+
         List<StoredRecord>? expired = null;
         foreach (var stored in _store.EnumerateByKey())
         {

@@ -6,7 +6,12 @@ namespace Dht.Security;
 /// </summary>
 internal sealed class Session(NodeId peer, SessionKey key, int replayWindow)
 {
-    private readonly ulong[] _recentNonces = new ulong[replayWindow];
+    /// <summary>
+    /// Ring of recent nonce tags, grown on demand up to the window (most sessions see a handful of datagrams, and the
+    /// simulator holds hundreds of thousands of sessions). It only grows while not yet full, so the ring has not
+    /// wrapped and growing is a plain copy: the accepted and rejected nonces are exactly those of a full-size ring.
+    /// </summary>
+    private ulong[] _recentNonces = new ulong[Math.Min(replayWindow, 4)];
     private int _next;
     private int _count;
 
@@ -47,6 +52,12 @@ internal sealed class Session(NodeId peer, SessionKey key, int replayWindow)
             {
                 return false;
             }
+        }
+
+        if (_count == _recentNonces.Length && _count < replayWindow)
+        {
+            Array.Resize(ref _recentNonces, Math.Min(replayWindow, 2 * _count));
+            _next = _count; // The small ring's index wrapped to 0; a full-size ring would be at _count.
         }
 
         _recentNonces[_next] = tag;

@@ -135,6 +135,8 @@ public sealed class SessionCacheTests
     [TestMethod]
     [DataRow(1)]
     [DataRow(4)]
+    [DataRow(5)]
+    [DataRow(9)]
     [DataRow(32)]
     public void TryAcceptNonce_SameNonce_RejectedWithinWindowAcceptedAfterItSlidesOut(int window)
     {
@@ -155,6 +157,37 @@ public sealed class SessionCacheTests
         Assert.IsTrue(session.TryAcceptNonce(Nonce(5000)));
         Assert.IsTrue(session.TryAcceptNonce(Nonce(1000)), $"slid out of the window; window {window}");
         Assert.IsFalse(session.TryAcceptNonce(Nonce(1000)), $"remembered again; window {window}");
+    }
+
+    /// <summary>
+    /// The ring of recent nonces starts small and grows up to the window; what it accepts must be exactly what a
+    /// full-size window accepts: a random stream with many repeats, against a plain FIFO of the last accepted nonces.
+    /// </summary>
+    [TestMethod]
+    [DataRow(3, 1UL)]
+    [DataRow(7, 2UL)]
+    [DataRow(32, 3UL)]
+    [DataRow(100, 4UL)]
+    public void TryAcceptNonce_GrowingRing_AcceptsExactlyWhatAFullWindowAccepts(int window, ulong seed)
+    {
+        using var key = new CountingKey();
+        var session = new Session(Peer(1), key, window);
+        var rng = new Dht.Protocol.Xoshiro256(seed);
+        var recent = new Queue<ulong>();
+        for (var i = 0; i < 5000; i++)
+        {
+            var n = (ulong)rng.NextInt32(2 * window + 3);
+            var expected = !recent.Contains(n);
+            Assert.AreEqual(expected, session.TryAcceptNonce(Nonce(n)), $"step {i}, nonce {n}; window {window}, seed {seed}");
+            if (expected)
+            {
+                recent.Enqueue(n);
+                if (recent.Count > window)
+                {
+                    recent.Dequeue();
+                }
+            }
+        }
     }
 
     [TestMethod]
