@@ -151,6 +151,22 @@ public readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
         return (int)((word >> (63 - (index & 63))) & 1);
     }
 
+    /// <summary>
+    /// Returns a copy whose <paramref name="count"/> bits starting at <paramref name="index"/> are the low bits of
+    /// <paramref name="value"/>, most significant first (bits past 255 are ignored).
+    /// </summary>
+    internal NodeId WithBits(int index, int count, int value)
+    {
+        var id = this;
+        for (var j = 0; j < count && index + j < Size * 8; j++)
+        {
+            var want = (value >> (count - 1 - j)) & 1;
+            id = id.GetBit(index + j) == want ? id : id.FlipBit(index + j);
+        }
+
+        return id;
+    }
+
     /// <summary>Returns a copy with the bit at <paramref name="index"/> flipped.</summary>
     internal NodeId FlipBit(int index)
     {

@@ -141,14 +141,7 @@ internal sealed partial class RoutingTable
     {
         var bits = _options.BucketSplitBits;
         var level = slot >> bits;
-        var id = RandomIdInBucket(level, rng);
-        for (var j = 1; j <= bits && level + j < MaxBuckets; j++)
-        {
-            var want = (slot >> (bits - j)) & 1;
-            id = id.GetBit(level + j) == want ? id : id.FlipBit(level + j);
-        }
-
-        return id;
+        return RandomIdInBucket(level, rng).WithBits(level + 1, bits, slot & ((1 << bits) - 1));
     }
 
     /// <summary>All contacts in the buckets (copied views), by bucket index then least recently seen first.</summary>

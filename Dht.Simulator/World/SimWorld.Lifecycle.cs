@@ -180,8 +180,7 @@ internal sealed partial class SimWorld
     private void WarmStart()
     {
         WarmStarted = true;
-        var sorted = _nodes.OrderBy(n => n.Id).ToArray();
-        var ids = sorted.Select(n => n.Id).ToArray();
+        var (ids, order) = SortedIds();
         foreach (var node in _nodes)
         {
             node.Engine = NewEngine(node);
@@ -201,12 +200,7 @@ internal sealed partial class SimWorld
                 var anywhere = false;
                 for (var sub = 0; sub < 1 << (bits - bucket - 1); sub++)
                 {
-                    var prefix = node.Id.FlipBit(bucket);
-                    for (var j = 1; bucket + j < bits; j++)
-                    {
-                        var want = (sub >> (bits - bucket - 1 - j)) & 1;
-                        prefix = prefix.GetBit(bucket + j) == want ? prefix : prefix.FlipBit(bucket + j);
-                    }
+                    var prefix = node.Id.FlipBit(bucket).WithBits(bucket + 1, bits - bucket - 1, sub);
 
                     var (lo, hi) = PrefixRange(ids, prefix, bits);
                     if (hi <= lo)
@@ -218,7 +212,7 @@ internal sealed partial class SimWorld
                     var take = Math.Min(_scenario.K, hi - lo);
                     for (var t = 0; t < take; t++)
                     {
-                        var pick = sorted[lo + (take == hi - lo ? t : _rng.NextInt32(hi - lo))];
+                        var pick = _nodes[order[lo + (take == hi - lo ? t : _rng.NextInt32(hi - lo))]];
                         // Contacts enter a table only through a verified reply, which gives one RTT sample: the base RTT.
                         var rtt = TimeSpan.FromMilliseconds(2 * OneWayDelayMs(node, pick));
                         table.OnVerifiedReply(pick.Id, pick.Address, node.LocalTime(now), rtt);
