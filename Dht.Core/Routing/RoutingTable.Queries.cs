@@ -104,6 +104,31 @@ internal sealed partial class RoutingTable
         return targets.Count;
     }
 
+    /// <summary>
+    /// For a table filled from global knowledge at <paramref name="now"/> (the simulator's warm start): the table is as
+    /// fresh as after a refresh of every bucket, but a running network does not refresh in step, so each bucket counts
+    /// as last used at a uniformly random instant of the next refresh interval. Its first refresh then falls due
+    /// somewhere between one and two intervals from now, instead of every bucket of every node at the same instant.
+    /// </summary>
+    internal void SpreadFirstRefresh(Instant now, Xoshiro256 rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        var interval = _options.BucketRefreshInterval;
+        var earliest = Instant.MaxValue;
+        foreach (var bucket in _buckets)
+        {
+            if (bucket is null)
+            {
+                continue;
+            }
+
+            bucket.LastUsed = now + TimeSpan.FromTicks((long)(rng.NextDouble() * interval.Ticks));
+            earliest = Instant.Min(earliest, bucket.LastUsed + interval);
+        }
+
+        _noRefreshBefore = earliest;
+    }
+
     /// <summary>Non-empty buckets due for a refresh at <paramref name="now"/>, by a full scan (tests check the lower bound with it).</summary>
     internal int CountDueBuckets(Instant now)
     {

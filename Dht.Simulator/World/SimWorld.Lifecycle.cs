@@ -226,6 +226,16 @@ internal sealed partial class SimWorld
             }
         }
 
+        // The tables are as fresh as after a refresh, but a running network does not refresh in step: each bucket's first
+        // refresh falls due at a random instant between one and two refresh intervals from now. Without this every bucket
+        // of every node fell due at the same instant (at 10^5 nodes a burst of 1.6 M refresh lookups that exhausted
+        // memory). Its own seeded stream: the draws above and the first refresh interval are unchanged.
+        var spread = new Xoshiro256(_scenario.Seed ^ 0x72656672657368UL);
+        foreach (var node in _nodes)
+        {
+            node.Engine!.Routing.SpreadFirstRefresh(node.LocalTime(now), spread);
+        }
+
         foreach (var node in _nodes)
         {
             Drain(node);

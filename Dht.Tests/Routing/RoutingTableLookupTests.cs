@@ -121,6 +121,46 @@ public sealed class RoutingTableLookupTests
         }
     }
 
+    /// <summary>
+    /// A warm-started table's first refreshes are spread over the second refresh interval: none is due before one
+    /// interval, every bucket is due by two, the due times differ, and the skipped-scan bound still never misses one.
+    /// </summary>
+    [TestMethod]
+    [DataRow(21UL)]
+    [DataRow(22UL)]
+    public void SpreadFirstRefresh_SpreadsDueTimesOverTheSecondInterval(ulong seed)
+    {
+        var rng = new Xoshiro256(seed);
+        var options = new RoutingOptions { K = 4, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0 };
+        var table = new RoutingTable(rng.NextNodeId(), options);
+        var start = At(100);
+        for (var i = 0; i < 300; i++)
+        {
+            table.OnVerifiedReply(table.RandomIdInBucket(rng.NextInt32(10), rng), V4(i), start, null);
+        }
+
+        var buckets = table.CountDueBuckets(start + (2 * options.BucketRefreshInterval));
+        Assert.IsTrue(buckets >= 8, $"non-empty buckets {buckets}; seed {seed}");
+        table.SpreadFirstRefresh(start, rng);
+
+        var interval = options.BucketRefreshInterval;
+        Assert.AreEqual(0, table.CountDueBuckets(start + interval - TimeSpan.FromTicks(1)), $"seed {seed}");
+        Assert.AreEqual(buckets, table.CountDueBuckets(start + (2 * interval)), $"seed {seed}");
+
+        // Walk through the second interval: buckets fall due one at a time, and the refresh scan returns each on time.
+        var targets = new List<NodeId>();
+        var refreshed = 0;
+        for (var now = start + interval; now <= start + (2 * interval); now += TimeSpan.FromSeconds(1))
+        {
+            var due = table.CountDueBuckets(now);
+            Assert.IsTrue(due <= 1, $"{due} buckets due together at {now}; seed {seed}");
+            refreshed += table.CollectBucketsNeedingRefresh(now, rng, targets);
+            Assert.AreEqual(due, targets.Count, $"at {now}; seed {seed}");
+        }
+
+        Assert.AreEqual(buckets, refreshed, $"seed {seed}");
+    }
+
     [TestMethod]
     public void FindClosest_ExcludeStale_SkipsFailedContacts()
     {
