@@ -38,6 +38,12 @@ internal sealed class Scenario
     /// </summary>
     public int NearKeyParallelism { get; set; } = 3;
 
+    /// <summary>
+    /// Engine option MaxSessions: per-peer sessions (key, replay window, the peer's address token) each node keeps, least
+    /// recently used evicted. In steady state a node talks to far more peers than this, so it bounds per-node memory.
+    /// </summary>
+    public int MaxSessions { get; set; } = 256;
+
     /// <summary>Routing option BucketSplitBits: accelerated lookups with 2^b sub-buckets per bucket (0 = classic Kademlia).</summary>
     public int BucketSplitBits { get; set; }
 

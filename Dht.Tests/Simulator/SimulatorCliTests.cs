@@ -12,6 +12,7 @@ public sealed class SimulatorCliTests
     [TestMethod]
     [DataRow("""{ "nearKeyParallelism": 17 }""", "nearKeyParallelism")]
     [DataRow("""{ "putReturnQuorum": 0 }""", "putReturnQuorum")]
+    [DataRow("""{ "maxSessions": 8 }""", "maxSessions")]
     [DataRow("""{ "nodes": 1 }""", "nodes")]
     [DataRow("""{ "network": { "loss": 1.5 } }""", "network.loss")]
     [DataRow("""{ "workload": { "putsPerSecond": -1 } }""", "workload.putsPerSecond")]
