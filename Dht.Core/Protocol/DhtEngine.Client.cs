@@ -12,8 +12,8 @@ internal sealed partial class DhtEngine
             return false;
         }
 
-        var session = _sessions.GetOrCreate(peer);
-        if (session is null)
+        // The handle is used only up to SendSealed, which adds no session (see Session for the rule).
+        if (!_sessions.TryGetOrCreate(peer, out var session))
         {
             return false;
         }
@@ -107,6 +107,7 @@ internal sealed partial class DhtEngine
             return DropReason.UnexpectedResponse;
         }
 
+        // The handle is used at once, before the eviction check below may add sessions.
         if (_sessions.TryGet(sender, out var session))
         {
             session.RememberToken(from, response.Token);

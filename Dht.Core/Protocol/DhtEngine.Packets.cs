@@ -62,26 +62,34 @@ internal sealed partial class DhtEngine
         var ciphertext = datagram[WireConstants.SealedHeaderSize..];
         Span<byte> plaintext = stackalloc byte[ciphertext.Length - SessionKey.TagSize];
 
+        // The key of an unknown sender is cached only once the packet opens with it. Nothing between TryGet (or Add) and
+        // TryAcceptNonce adds a session, so the handle cannot go stale in between.
         var cached = _sessions.TryGet(sender, out var session);
-        if (!cached)
+        SessionKey key;
+        if (cached)
+        {
+            key = session.Key;
+        }
+        else
         {
             if (!TakeSessionBudget())
             {
                 return DropReason.RateLimited;
             }
 
-            session = _sessions.Derive(sender)!;
-            if (session is null)
+            if (_sessions.Derive(sender) is not { } derived)
             {
                 return DropReason.InvalidSenderKey;
             }
+
+            key = derived;
         }
 
-        if (!session.Key.TryOpen(nonce, header, ciphertext, plaintext))
+        if (!key.TryOpen(nonce, header, ciphertext, plaintext))
         {
             if (!cached)
             {
-                session.Key.Dispose();
+                key.Dispose();
             }
 
             return DropReason.DecryptFailed;
@@ -89,7 +97,7 @@ internal sealed partial class DhtEngine
 
         if (!cached)
         {
-            _sessions.Add(session);
+            session = _sessions.Add(sender, key);
         }
 
         if (!session.TryAcceptNonce(nonce))
@@ -130,7 +138,10 @@ internal sealed partial class DhtEngine
         return true;
     }
 
-    /// <summary>Seals and queues <paramref name="message"/>, zero-padding the datagram to at least <paramref name="minSize"/>. Returns its size.</summary>
+    /// <summary>
+    /// Seals and queues <paramref name="message"/>, zero-padding the datagram to at least <paramref name="minSize"/>.
+    /// Returns its size. Adds no session, so the caller's <paramref name="session"/> stays valid across calls.
+    /// </summary>
     private int SendSealed(Session session, PeerAddress to, Message message, int minSize = 0)
     {
         var plainLength = MessageCodec.GetEncodedLength(message);

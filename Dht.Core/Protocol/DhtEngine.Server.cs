@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dht.Records;
 using Dht.Wire;
 
@@ -10,7 +11,10 @@ internal sealed partial class DhtEngine
         Stats.RequestsServed++;
         var tokenValid = request.HasToken && _tokens.Verify(request.Token, sender, from, _now);
         var validated = tokenValid || (_routing.TryGet(sender, out var known) && known.Address == from);
-        var session = _sessions.GetOrCreate(sender)!;
+        // ProcessSealed has just cached the sender's session, so this always hits. The handle is used for the responses
+        // only, before the verification ping below may add (and evict) sessions.
+        var cached = _sessions.TryGetOrCreate(sender, out var session);
+        Debug.Assert(cached, "the sender's session was cached by ProcessSealed");
         var token = _tokens.Issue(sender, from, _now);
         var budget = validated ? int.MaxValue : 3 * requestSize;
 

@@ -1,68 +1,46 @@
 namespace Dht.Security;
 
 /// <summary>
-/// What the engine keeps per peer: the static-static session key and a small window of recently seen nonces,
-/// so a replayed datagram within the window is dropped.
+/// A handle on one session of a <see cref="SessionCache"/>: what the engine keeps per peer is the static-static session
+/// key, a small window of recently seen nonces (so a replayed datagram within the window is dropped) and the address
+/// token the peer last gave us. The state lives in the cache's entry array; the handle is its slot and the slot's
+/// generation.
 /// </summary>
-internal sealed class Session(NodeId peer, SessionKey key, int replayWindow)
+/// <remarks>
+/// A handle is valid until its session leaves the cache: eviction by a later <see cref="SessionCache.Add"/> or
+/// <see cref="SessionCache.TryGetOrCreate"/> that misses, or <see cref="SessionCache.Clear"/>. The rule for callers is
+/// therefore to use a handle only until the next call that may add a session to the same cache. Every member checks
+/// the slot's generation and throws <see cref="InvalidOperationException"/> on a stale handle (including
+/// <c>default</c>), so a violation fails loudly instead of touching another peer's session.
+/// </remarks>
+internal readonly struct Session
 {
-    /// <summary>
-    /// Ring of recent nonce tags, grown on demand up to the window (most sessions see a handful of datagrams, and the
-    /// simulator holds hundreds of thousands of sessions). It only grows while not yet full, so the ring has not
-    /// wrapped and growing is a plain copy: the accepted and rejected nonces are exactly those of a full-size ring.
-    /// </summary>
-    private ulong[] _recentNonces = new ulong[Math.Min(replayWindow, 4)];
-    private int _next;
-    private int _count;
+    private readonly SessionCache _cache;
+    private readonly int _slot;
+    private readonly int _generation;
 
-    public NodeId Peer { get; } = peer;
-
-    public SessionKey Key { get; } = key;
-
-    /// <summary>The address token this peer last gave us, valid only from <see cref="TokenAddress"/>.</summary>
-    public UInt128 Token { get; private set; }
-
-    public Protocol.PeerAddress TokenAddress { get; private set; }
-
-    public bool HasToken { get; private set; }
-
-    public void RememberToken(Protocol.PeerAddress address, UInt128 token)
+    internal Session(SessionCache cache, int slot, int generation)
     {
-        TokenAddress = address;
-        Token = token;
-        HasToken = true;
+        _cache = cache;
+        _slot = slot;
+        _generation = generation;
     }
 
-    public bool TryGetToken(Protocol.PeerAddress address, out UInt128 token)
-    {
-        token = Token;
-        return HasToken && TokenAddress == address;
-    }
+    /// <summary>True while the session this handle was issued for is still cached.</summary>
+    public bool IsCurrent => _cache is not null && _cache.IsCurrent(_slot, _generation);
 
-    internal LinkedListNode<Session>? LruNode { get; set; }
+    public NodeId Peer => Cache.PeerOf(_slot, _generation);
+
+    public SessionKey Key => Cache.KeyOf(_slot, _generation);
+
+    private SessionCache Cache => _cache ?? throw new InvalidOperationException("Default session handle.");
+
+    /// <summary>Remembers the address token this peer gave us, valid only from <paramref name="address"/>.</summary>
+    public void RememberToken(Protocol.PeerAddress address, UInt128 token) => Cache.RememberToken(_slot, _generation, address, token);
+
+    /// <summary>The token this peer last gave us, when it was given to <paramref name="address"/>.</summary>
+    public bool TryGetToken(Protocol.PeerAddress address, out UInt128 token) => Cache.TryGetToken(_slot, _generation, address, out token);
 
     /// <summary>Records a nonce (its first 8 bytes mixed with the last 4); false when it was seen within the window.</summary>
-    public bool TryAcceptNonce(ReadOnlySpan<byte> nonce)
-    {
-        var tag = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(nonce)
-            ^ ((ulong)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(nonce[8..]) << 17);
-        for (var i = 0; i < _count; i++)
-        {
-            if (_recentNonces[i] == tag)
-            {
-                return false;
-            }
-        }
-
-        if (_count == _recentNonces.Length && _count < replayWindow)
-        {
-            Array.Resize(ref _recentNonces, Math.Min(replayWindow, 2 * _count));
-            _next = _count; // The small ring's index wrapped to 0; a full-size ring would be at _count.
-        }
-
-        _recentNonces[_next] = tag;
-        _next = (_next + 1) % _recentNonces.Length;
-        _count = Math.Min(_count + 1, _recentNonces.Length);
-        return true;
-    }
+    public bool TryAcceptNonce(ReadOnlySpan<byte> nonce) => Cache.TryAcceptNonce(_slot, _generation, nonce);
 }

@@ -1,93 +1,445 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace Dht.Security;
 
 /// <summary>
 /// Bounded least-recently-used cache of per-peer sessions. Deriving a session costs one X25519 agreement, so the cache
 /// keeps the common path at symmetric crypto only. Eviction order depends only on the order of use.
 /// </summary>
-internal sealed class SessionCache(ICryptoSuite crypto, int capacity, int replayWindow)
+/// <remarks>
+/// <para>
+/// The simulator runs a hundred thousand engines with up to hundreds of sessions each, so a session is one struct in an
+/// array the cache owns rather than a graph of objects: the peer id, the key, the address token, the links of the LRU
+/// list and of the hash chain (as slot indices) and the first <see cref="InlineTags"/> nonce tags of the replay ring
+/// are all inline. The only objects per session are its <see cref="SessionKey"/> (the crypto suite's, disposed on
+/// eviction and <see cref="Clear"/>) and, once a session has seen more than <see cref="InlineTags"/> datagrams, the
+/// overflow part of its replay ring.
+/// </para>
+/// <para>
+/// The entry array starts at <see cref="InitialSlots"/> slots and doubles up to the capacity when every slot is in use;
+/// lookups go through a power-of-two array of chain heads (at least as long as the entry array) indexed by
+/// <see cref="NodeId.GetHashCode"/>, which mixes all 32 bytes with the process's random seed, so chosen ids cannot
+/// aim at one chain. Freed slots go to a free list and are reused first. Each slot has a generation, bumped when the
+/// slot is freed, that the <see cref="Session"/> handles carry and check.
+/// </para>
+/// </remarks>
+internal sealed class SessionCache
 {
-    private readonly Dictionary<NodeId, Session> _sessions = [];
-    private readonly LinkedList<Session> _lru = new();
+    /// <summary>Slots of the entry array when the first session arrives.</summary>
+    internal const int InitialSlots = 4;
 
-    public int Count => _sessions.Count;
+    /// <summary>Nonce tags of the replay ring held in the entry itself; the rest of the ring is an array of its own.</summary>
+    internal const int InlineTags = 4;
 
-    public int Capacity => capacity;
+    private const int None = -1;
 
+    private readonly ICryptoSuite _crypto;
+    private readonly int _capacity;
+    private readonly int _replayWindow;
+
+    private Entry[] _entries = [];
+
+    /// <summary>First slot of each hash chain (or <see cref="None"/>); its length is a power of two.</summary>
+    private int[] _buckets = [];
+
+    /// <summary>Slots handed out since the array was created or cleared; those past it have never held a session since.</summary>
+    private int _used;
+
+    /// <summary>Head of the list of freed slots, linked through <see cref="Entry.ChainNext"/>.</summary>
+    private int _free = None;
+
+    /// <summary>Most recently used slot.</summary>
+    private int _head = None;
+
+    /// <summary>Least recently used slot: the next to be evicted.</summary>
+    private int _tail = None;
+
+    public SessionCache(ICryptoSuite crypto, int capacity, int replayWindow)
+    {
+        ArgumentNullException.ThrowIfNull(crypto);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(replayWindow, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(replayWindow, ushort.MaxValue);
+        _crypto = crypto;
+        _capacity = capacity;
+        _replayWindow = replayWindow;
+    }
+
+    public int Count { get; private set; }
+
+    public int Capacity => _capacity;
+
+    /// <summary>Session keys derived so far (cached or not).</summary>
     public long Derivations { get; private set; }
 
+    /// <summary>Finds the peer's session and marks it most recently used.</summary>
     public bool TryGet(NodeId peer, out Session session)
     {
-        if (_sessions.TryGetValue(peer, out session!))
+        var slot = Find(peer);
+        if (slot == None)
         {
-            Touch(session);
+            session = default;
+            return false;
+        }
+
+        Touch(slot);
+        session = HandleOf(slot);
+        return true;
+    }
+
+    /// <summary>
+    /// Derives a session key without caching it (for an inbound packet not yet authenticated): the caller either
+    /// disposes it or hands it to <see cref="Add"/>. Null when the peer's key is unusable.
+    /// </summary>
+    public SessionKey? Derive(NodeId peer)
+    {
+        Derivations++;
+        return _crypto.DeriveSessionKey(peer);
+    }
+
+    /// <summary>
+    /// Finds the cached session or derives and caches a new one (which may evict the least recently used one); false
+    /// when the peer's key is unusable.
+    /// </summary>
+    public bool TryGetOrCreate(NodeId peer, out Session session)
+    {
+        if (TryGet(peer, out session))
+        {
             return true;
         }
 
-        return false;
-    }
-
-    /// <summary>Derives a session without caching it (for an inbound packet not yet authenticated).</summary>
-    public Session? Derive(NodeId peer)
-    {
-        Derivations++;
-        var key = crypto.DeriveSessionKey(peer);
-        return key is null ? null : new Session(peer, key, replayWindow);
-    }
-
-    /// <summary>Returns the cached session or derives and caches a new one; null when the peer's key is unusable.</summary>
-    public Session? GetOrCreate(NodeId peer)
-    {
-        if (TryGet(peer, out var session))
+        if (Derive(peer) is not { } key)
         {
-            return session;
+            return false;
         }
 
-        var created = Derive(peer);
-        if (created is not null)
-        {
-            Add(created);
-        }
-
-        return created;
+        session = Add(peer, key);
+        return true;
     }
 
-    public void Add(Session session)
+    /// <summary>
+    /// Caches a session with <paramref name="key"/>, evicting (and disposing the key of) the least recently used one when
+    /// full. When the peer already has a session, that one is kept and marked most recently used, and
+    /// <paramref name="key"/> is disposed. Returns the cached session.
+    /// </summary>
+    public Session Add(NodeId peer, SessionKey key)
     {
-        if (_sessions.TryGetValue(session.Peer, out var existing))
+        ArgumentNullException.ThrowIfNull(key);
+        var existing = Find(peer);
+        if (existing != None)
         {
             Touch(existing);
-            session.Key.Dispose();
+            key.Dispose();
+            return HandleOf(existing);
+        }
+
+        while (Count >= _capacity)
+        {
+            Evict(_tail);
+        }
+
+        var slot = AllocateSlot();
+        ref var e = ref _entries[slot];
+        e.Peer = peer;
+        e.Key = key;
+        e.TokenLow = 0;
+        e.TokenHigh = 0;
+        e.TokenAddressHigh = 0;
+        e.TokenAddressLow = 0;
+        e.TokenAddressPort = 0;
+        e.HasToken = false;
+        e.RingNext = 0;
+        e.RingCount = 0;
+        e.Overflow = null;
+        ref var bucket = ref _buckets[BucketOf(peer)];
+        e.ChainNext = bucket;
+        bucket = slot;
+        LinkFirst(slot);
+        Count++;
+        return HandleOf(slot);
+    }
+
+    /// <summary>Drops every session, disposing the keys (most recently used first). The arrays are kept.</summary>
+    public void Clear()
+    {
+        for (var slot = _head; slot != None;)
+        {
+            ref var e = ref _entries[slot];
+            var key = e.Key!;
+            var next = e.Next;
+            e.Key = null;
+            e.Overflow = null;
+            e.Generation++;
+            key.Dispose();
+            slot = next;
+        }
+
+        _buckets.AsSpan().Fill(None);
+        _head = _tail = _free = None;
+        _used = 0;
+        Count = 0;
+    }
+
+    // ------------------------------------------------------------ per-session state, reached through Session handles
+
+    /// <summary>True when <paramref name="slot"/> still holds the session of that generation.</summary>
+    internal bool IsCurrent(int slot, int generation) =>
+        (uint)slot < (uint)_entries.Length && _entries[slot].Generation == generation && _entries[slot].Key is not null;
+
+    internal NodeId PeerOf(int slot, int generation) => Live(slot, generation).Peer;
+
+    internal SessionKey KeyOf(int slot, int generation) => Live(slot, generation).Key!;
+
+    internal void RememberToken(int slot, int generation, Protocol.PeerAddress address, UInt128 token)
+    {
+        ref var e = ref Live(slot, generation);
+        e.TokenAddressHigh = address.High;
+        e.TokenAddressLow = address.Low;
+        e.TokenAddressPort = address.Port;
+        e.TokenLow = (ulong)token;
+        e.TokenHigh = (ulong)(token >> 64);
+        e.HasToken = true;
+    }
+
+    internal bool TryGetToken(int slot, int generation, Protocol.PeerAddress address, out UInt128 token)
+    {
+        ref var e = ref Live(slot, generation);
+        token = new UInt128(e.TokenHigh, e.TokenLow);
+        return e.HasToken && e.TokenAddressHigh == address.High && e.TokenAddressLow == address.Low && e.TokenAddressPort == address.Port;
+    }
+
+    /// <summary>
+    /// Records a nonce tag in the session's ring of the last <c>replayWindow</c> accepted tags; false when it is there.
+    /// The ring starts at min(window, <see cref="InlineTags"/>) tags (inline) and doubles up to the window through the
+    /// overflow array (ring positions past the inline ones). It grows only when full and not yet window-sized, before it
+    /// has wrapped, so growing keeps every tag: the accepted and rejected nonces are exactly those of a full-size ring.
+    /// </summary>
+    internal bool TryAcceptNonce(int slot, int generation, ReadOnlySpan<byte> nonce)
+    {
+        ref var e = ref Live(slot, generation);
+        var tag = BinaryPrimitives.ReadUInt64LittleEndian(nonce)
+            ^ ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(nonce[8..]) << 17);
+        int count = e.RingCount;
+        ReadOnlySpan<ulong> inline = e.Tags;
+        if (inline[..Math.Min(count, InlineTags)].Contains(tag)
+            || (count > InlineTags && e.Overflow.AsSpan(0, count - InlineTags).Contains(tag)))
+        {
+            return false;
+        }
+
+        var length = e.Overflow is null ? Math.Min(_replayWindow, InlineTags) : InlineTags + e.Overflow.Length;
+        if (count == length && count < _replayWindow)
+        {
+            length = Math.Min(_replayWindow, 2 * count);
+            Array.Resize(ref e.Overflow, length - InlineTags);
+            e.RingNext = (ushort)count; // The ring wrapped to 0 when it filled; a full-size ring would be at count.
+        }
+
+        int next = e.RingNext;
+        if (next < InlineTags)
+        {
+            e.Tags[next] = tag;
+        }
+        else
+        {
+            e.Overflow![next - InlineTags] = tag;
+        }
+
+        e.RingNext = (ushort)((next + 1) % length);
+        e.RingCount = (ushort)Math.Min(count + 1, length);
+        return true;
+    }
+
+    // ------------------------------------------------------------ slots, chains and the LRU list
+
+    private Session HandleOf(int slot) => new(this, slot, _entries[slot].Generation);
+
+    private ref Entry Live(int slot, int generation)
+    {
+        if (!IsCurrent(slot, generation))
+        {
+            ThrowStale();
+        }
+
+        return ref _entries[slot];
+    }
+
+    private static void ThrowStale() =>
+        throw new InvalidOperationException("Stale session handle: its session was evicted or the cache cleared.");
+
+    private int BucketOf(NodeId peer) => peer.GetHashCode() & (_buckets.Length - 1);
+
+    private int Find(NodeId peer)
+    {
+        if (Count == 0)
+        {
+            return None;
+        }
+
+        for (var slot = _buckets[BucketOf(peer)]; slot != None; slot = _entries[slot].ChainNext)
+        {
+            if (_entries[slot].Peer == peer)
+            {
+                return slot;
+            }
+        }
+
+        return None;
+    }
+
+    private int AllocateSlot()
+    {
+        if (_free != None)
+        {
+            var slot = _free;
+            _free = _entries[slot].ChainNext;
+            return slot;
+        }
+
+        if (_used == _entries.Length)
+        {
+            Grow();
+        }
+
+        return _used++;
+    }
+
+    /// <summary>Doubles the entry array (up to the capacity) and, when it outgrows the chain heads, rehashes.</summary>
+    /// <remarks>Called only with no free slot, so every slot below <see cref="_used"/> holds a session.</remarks>
+    private void Grow()
+    {
+        var length = _entries.Length == 0 ? Math.Min(InitialSlots, _capacity) : Math.Min(2 * _entries.Length, _capacity);
+        Array.Resize(ref _entries, length);
+        var buckets = (int)BitOperations.RoundUpToPowerOf2((uint)length);
+        if (buckets == _buckets.Length)
+        {
             return;
         }
 
-        while (_sessions.Count >= capacity && _lru.Last is { } oldest)
+        _buckets = new int[buckets];
+        _buckets.AsSpan().Fill(None);
+        for (var slot = 0; slot < _used; slot++)
         {
-            _lru.RemoveLast();
-            _sessions.Remove(oldest.Value.Peer);
-            oldest.Value.Key.Dispose();
+            ref var e = ref _entries[slot];
+            ref var bucket = ref _buckets[BucketOf(e.Peer)];
+            e.ChainNext = bucket;
+            bucket = slot;
         }
-
-        _sessions[session.Peer] = session;
-        session.LruNode = _lru.AddFirst(session);
     }
 
-    public void Clear()
+    /// <summary>Removes the session in <paramref name="slot"/>, frees the slot, then disposes the key.</summary>
+    private void Evict(int slot)
     {
-        foreach (var s in _lru)
+        ref var e = ref _entries[slot];
+        Unlink(slot);
+        ref var link = ref _buckets[BucketOf(e.Peer)];
+        while (link != slot)
         {
-            s.Key.Dispose();
+            link = ref _entries[link].ChainNext;
         }
 
-        _lru.Clear();
-        _sessions.Clear();
+        link = e.ChainNext;
+        var key = e.Key!;
+        e.Key = null;
+        e.Overflow = null;
+        e.Generation++;
+        e.ChainNext = _free;
+        _free = slot;
+        Count--;
+        key.Dispose();
     }
 
-    private void Touch(Session session)
+    private void Touch(int slot)
     {
-        if (session.LruNode is { } node && node != _lru.First)
+        if (slot != _head)
         {
-            _lru.Remove(node);
-            _lru.AddFirst(node);
+            Unlink(slot);
+            LinkFirst(slot);
         }
+    }
+
+    private void Unlink(int slot)
+    {
+        ref var e = ref _entries[slot];
+        if (e.Prev == None)
+        {
+            _head = e.Next;
+        }
+        else
+        {
+            _entries[e.Prev].Next = e.Next;
+        }
+
+        if (e.Next == None)
+        {
+            _tail = e.Prev;
+        }
+        else
+        {
+            _entries[e.Next].Prev = e.Prev;
+        }
+    }
+
+    private void LinkFirst(int slot)
+    {
+        ref var e = ref _entries[slot];
+        e.Prev = None;
+        e.Next = _head;
+        if (_head == None)
+        {
+            _tail = slot;
+        }
+        else
+        {
+            _entries[_head].Prev = slot;
+        }
+
+        _head = slot;
+    }
+
+    /// <summary>One session (or a free slot, with a null <see cref="Key"/>). The token address is kept as its fields so the port packs with the small fields.</summary>
+    private struct Entry
+    {
+        public NodeId Peer;
+
+        /// <summary>The session key; null while the slot is free.</summary>
+        public SessionKey? Key;
+
+        /// <summary>Ring positions from <see cref="InlineTags"/> on, once the ring has grown past the inline tags.</summary>
+        public ulong[]? Overflow;
+
+        /// <summary>Ring positions 0 to <see cref="InlineTags"/> - 1.</summary>
+        public InlineTagArray Tags;
+
+        public ulong TokenLow;
+        public ulong TokenHigh;
+        public ulong TokenAddressHigh;
+        public ulong TokenAddressLow;
+
+        /// <summary>Neighbours in the LRU list (towards the most and the least recently used).</summary>
+        public int Prev;
+        public int Next;
+
+        /// <summary>Next slot in the hash chain, or in the free list while the slot is free.</summary>
+        public int ChainNext;
+
+        /// <summary>Bumped whenever the slot is freed, so handles on the old session become stale.</summary>
+        public int Generation;
+
+        public ushort TokenAddressPort;
+
+        /// <summary>Ring position the next tag is written to, and the number of tags in the ring (at most the window).</summary>
+        public ushort RingNext;
+        public ushort RingCount;
+
+        public bool HasToken;
+    }
+
+    [InlineArray(InlineTags)]
+    private struct InlineTagArray
+    {
+        private ulong _tag;
     }
 }

@@ -25,13 +25,13 @@ public sealed class SessionCacheTests
         var cache = new SessionCache(crypto, capacity, 8);
         for (var i = 1; i <= capacity; i++)
         {
-            Assert.IsNotNull(cache.GetOrCreate(Peer(i)));
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out _));
         }
 
         // Use peer 1 again: peer 2 is now the least recently used.
         Assert.IsTrue(cache.TryGet(Peer(1), out _));
         var first = crypto.Keys[Peer(2)];
-        cache.GetOrCreate(Peer(capacity + 1));
+        cache.TryGetOrCreate(Peer(capacity + 1), out _);
         Assert.AreEqual(capacity, cache.Count, $"capacity {capacity}");
         Assert.IsFalse(cache.TryGet(Peer(2), out _), "LRU entry evicted");
         Assert.IsTrue(first.Disposed, "the evicted session's key is disposed");
@@ -40,7 +40,7 @@ public sealed class SessionCacheTests
         // Then in use order: 3, 4, ... go next.
         for (var i = 0; i < capacity - 2; i++)
         {
-            cache.GetOrCreate(Peer(capacity + 2 + i));
+            cache.TryGetOrCreate(Peer(capacity + 2 + i), out _);
             Assert.IsFalse(cache.TryGet(Peer(3 + i), out _), $"peer {3 + i}; capacity {capacity}");
             Assert.IsTrue(crypto.Keys[Peer(3 + i)].Disposed);
         }
@@ -61,7 +61,7 @@ public sealed class SessionCacheTests
         for (var step = 0; step < 2000; step++)
         {
             var peer = Peer(1 + rng.NextInt32(40));
-            Assert.IsNotNull(cache.GetOrCreate(peer));
+            Assert.IsTrue(cache.TryGetOrCreate(peer, out _));
             model.Remove(peer);
             model.Insert(0, peer);
             if (model.Count > capacity)
@@ -86,19 +86,21 @@ public sealed class SessionCacheTests
     {
         var crypto = new CountingCrypto();
         var cache = new SessionCache(crypto, 4, 8);
-        var session = cache.Derive(Peer(1));
-        Assert.IsNotNull(session);
+        var key = cache.Derive(Peer(1));
+        Assert.IsNotNull(key);
         Assert.AreEqual(0, cache.Count);
         Assert.IsFalse(cache.TryGet(Peer(1), out _));
         Assert.AreEqual(1L, cache.Derivations);
 
         Assert.IsNull(cache.Derive(default), "unusable key");
-        Assert.IsNull(cache.GetOrCreate(default));
+        Assert.IsFalse(cache.TryGetOrCreate(default, out _));
         Assert.AreEqual(0, cache.Count);
 
-        cache.Add(session);
+        var added = cache.Add(Peer(1), key);
+        Assert.AreSame(key, added.Key);
+        Assert.AreEqual(Peer(1), added.Peer);
         Assert.IsTrue(cache.TryGet(Peer(1), out var cached));
-        Assert.AreSame(session, cached);
+        Assert.AreSame(key, cached.Key);
     }
 
     [TestMethod]
@@ -108,13 +110,30 @@ public sealed class SessionCacheTests
         var cache = new SessionCache(crypto, 4, 8);
         var first = cache.Derive(Peer(1))!;
         var second = cache.Derive(Peer(1))!;
-        cache.Add(first);
-        cache.Add(second);
+        cache.Add(Peer(1), first);
+        var returned = cache.Add(Peer(1), second);
+        Assert.AreSame(first, returned.Key, "Add returns the session that stays cached");
         Assert.AreEqual(1, cache.Count);
         Assert.IsTrue(cache.TryGet(Peer(1), out var kept));
-        Assert.AreSame(first, kept);
-        Assert.IsTrue(((CountingKey)second.Key).Disposed);
-        Assert.IsFalse(((CountingKey)first.Key).Disposed);
+        Assert.AreSame(first, kept.Key);
+        Assert.IsTrue(((CountingKey)second).Disposed);
+        Assert.IsFalse(((CountingKey)first).Disposed);
+    }
+
+    [TestMethod]
+    public void Add_ExistingPeer_MarksItMostRecentlyUsed()
+    {
+        var crypto = new CountingCrypto();
+        var cache = new SessionCache(crypto, 3, 8);
+        for (var i = 1; i <= 3; i++)
+        {
+            cache.TryGetOrCreate(Peer(i), out _);
+        }
+
+        cache.Add(Peer(1), cache.Derive(Peer(1))!);
+        cache.TryGetOrCreate(Peer(4), out _);
+        Assert.IsTrue(cache.TryGet(Peer(1), out _), "touched by Add");
+        Assert.IsFalse(cache.TryGet(Peer(2), out _), "the least recently used one goes");
     }
 
     [TestMethod]
@@ -124,12 +143,20 @@ public sealed class SessionCacheTests
         var cache = new SessionCache(crypto, 8, 8);
         for (var i = 1; i <= 5; i++)
         {
-            cache.GetOrCreate(Peer(i));
+            cache.TryGetOrCreate(Peer(i), out _);
         }
 
         cache.Clear();
         Assert.AreEqual(0, cache.Count);
         Assert.IsTrue(crypto.Keys.Values.All(k => k.Disposed));
+        Assert.IsFalse(cache.TryGet(Peer(1), out _));
+
+        // The cleared cache is usable again, and sessions start afresh.
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out var again));
+        Assert.IsFalse(((CountingKey)again.Key).Disposed);
+        Assert.IsTrue(again.TryAcceptNonce(Nonce(1)));
+        Assert.IsFalse(again.TryGetToken(PeerAddress.FromIPv4([192, 0, 2, 1], 4000), out _));
+        Assert.AreEqual(1, cache.Count);
     }
 
     [TestMethod]
@@ -140,8 +167,7 @@ public sealed class SessionCacheTests
     [DataRow(32)]
     public void TryAcceptNonce_SameNonce_RejectedWithinWindowAcceptedAfterItSlidesOut(int window)
     {
-        using var key = new CountingKey();
-        var session = new Session(Peer(1), key, window);
+        var session = OneSession(window);
         Assert.IsTrue(session.TryAcceptNonce(Nonce(1000)));
         Assert.IsFalse(session.TryAcceptNonce(Nonce(1000)), $"replay at once; window {window}");
 
@@ -160,6 +186,42 @@ public sealed class SessionCacheTests
     }
 
     /// <summary>
+    /// Past the tags held inline in the entry, the ring continues in an overflow array: every one of the last
+    /// <c>window</c> nonces is still rejected, and exactly the oldest slides out first.
+    /// </summary>
+    [TestMethod]
+    [DataRow(5)]
+    [DataRow(8)]
+    [DataRow(32)]
+    [DataRow(1024)]
+    public void TryAcceptNonce_MoreThanInlineTags_WholeWindowRemembered(int window)
+    {
+        Assert.IsGreaterThan(SessionCache.InlineTags, window);
+        var session = OneSession(window);
+        for (var i = 0; i < window; i++)
+        {
+            Assert.IsTrue(session.TryAcceptNonce(Nonce((ulong)i)), $"nonce {i}; window {window}");
+        }
+
+        for (var i = 0; i < window; i++)
+        {
+            Assert.IsFalse(session.TryAcceptNonce(Nonce((ulong)i)), $"nonce {i} is within the window; window {window}");
+        }
+
+        // A new nonce pushes out the oldest (0) and only it; accepting 0 again then pushes out 1.
+        Assert.IsTrue(session.TryAcceptNonce(Nonce(10_000)));
+        Assert.IsTrue(session.TryAcceptNonce(Nonce(0)), $"0 slid out; window {window}");
+        for (var i = 2; i < window; i++)
+        {
+            Assert.IsFalse(session.TryAcceptNonce(Nonce((ulong)i)), $"nonce {i} is still within the window; window {window}");
+        }
+
+        Assert.IsFalse(session.TryAcceptNonce(Nonce(10_000)));
+        Assert.IsFalse(session.TryAcceptNonce(Nonce(0)));
+        Assert.IsTrue(session.TryAcceptNonce(Nonce(1)), $"1 slid out; window {window}");
+    }
+
+    /// <summary>
     /// The ring of recent nonces starts small and grows up to the window; what it accepts must be exactly what a
     /// full-size window accepts: a random stream with many repeats, against a plain FIFO of the last accepted nonces.
     /// </summary>
@@ -170,9 +232,8 @@ public sealed class SessionCacheTests
     [DataRow(100, 4UL)]
     public void TryAcceptNonce_GrowingRing_AcceptsExactlyWhatAFullWindowAccepts(int window, ulong seed)
     {
-        using var key = new CountingKey();
-        var session = new Session(Peer(1), key, window);
-        var rng = new Dht.Protocol.Xoshiro256(seed);
+        var session = OneSession(window);
+        var rng = new Xoshiro256(seed);
         var recent = new Queue<ulong>();
         for (var i = 0; i < 5000; i++)
         {
@@ -193,8 +254,7 @@ public sealed class SessionCacheTests
     [TestMethod]
     public void TryAcceptNonce_NoncesDifferingOnlyInLastBytes_Distinct()
     {
-        using var key = new CountingKey();
-        var session = new Session(Peer(1), key, 8);
+        var session = OneSession(8);
         var a = Nonce(7);
         var b = Nonce(7);
         b[11] = 1;
@@ -205,17 +265,331 @@ public sealed class SessionCacheTests
     [TestMethod]
     public void TryGetToken_OtherAddress_NoToken()
     {
-        using var key = new CountingKey();
-        var session = new Session(Peer(1), key, 8);
+        var session = OneSession(8);
         var here = PeerAddress.FromIPv4([192, 0, 2, 1], 4000);
         Assert.IsFalse(session.TryGetToken(here, out _));
         session.RememberToken(here, 42);
         Assert.IsTrue(session.TryGetToken(here, out var token));
         Assert.AreEqual((UInt128)42, token);
         Assert.IsFalse(session.TryGetToken(PeerAddress.FromIPv4([192, 0, 2, 1], 4001), out _));
+
+        var big = (UInt128.MaxValue / 3) + 5;
+        session.RememberToken(here, big);
+        Assert.IsTrue(session.TryGetToken(here, out token));
+        Assert.AreEqual(big, token, "all 128 bits kept");
     }
 
-    internal sealed class CountingKey : SessionKey
+    /// <summary>
+    /// A handle whose session was evicted (even when its slot now holds another peer's session), cleared, or never
+    /// issued is detected: every member throws instead of reaching another session.
+    /// </summary>
+    [TestMethod]
+    public void Session_AfterEvictionOrClear_IsStaleAndThrows()
+    {
+        var crypto = new CountingCrypto();
+        var cache = new SessionCache(crypto, 4, 8);
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out var first));
+        Assert.IsTrue(first.IsCurrent);
+        Assert.IsTrue(first.TryAcceptNonce(Nonce(1)));
+        for (var i = 2; i <= 5; i++)
+        {
+            cache.TryGetOrCreate(Peer(i), out _);
+        }
+
+        // Peer 5 took peer 1's slot (the only free one); the old handle must not reach it.
+        Assert.IsTrue(cache.TryGet(Peer(5), out var fifth));
+        Assert.IsTrue(fifth.IsCurrent);
+        AssertStale(first, "evicted, slot reused");
+        Assert.IsTrue(fifth.TryAcceptNonce(Nonce(1)), "the reused slot starts with an empty ring");
+
+        cache.Clear();
+        AssertStale(fifth, "cleared");
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(6), out var sixth));
+        AssertStale(fifth, "cleared, slot reused");
+        AssertStale(first, "evicted long ago");
+        Assert.IsTrue(sixth.IsCurrent);
+        AssertStale(default, "default");
+    }
+
+    /// <summary>
+    /// The cache against a plain reference (a most-recent-first list of sessions, each with a FIFO of its last
+    /// accepted nonce tags): a seeded random mix of every operation must give the same answers, the same count and
+    /// derivations, the same keys disposed in the same order, and handles that are current exactly while their session
+    /// is cached.
+    /// </summary>
+    [TestMethod]
+    [DataRow(5, 7, 1UL)]
+    [DataRow(5, 7, 2UL)]
+    [DataRow(5, 7, 3UL)]
+    [DataRow(1, 7, 4UL)]
+    [DataRow(3, 2, 5UL)]
+    [DataRow(37, 9, 6UL)]
+    [DataRow(300, 40, 7UL)]
+    public void RandomOperations_MatchReferenceModel(int capacity, int window, ulong seed)
+    {
+        var crypto = new CountingCrypto();
+        var cache = new SessionCache(crypto, capacity, window);
+        var model = new ModelCache(capacity, window);
+        var rng = new Xoshiro256(seed);
+        var peers = Math.Max(12, capacity * 3);
+        var addresses = new[] { PeerAddress.FromIPv4([192, 0, 2, 1], 4000), PeerAddress.FromIPv4([192, 0, 2, 1], 4001), PeerAddress.FromIPv4([192, 0, 2, 2], 4000) };
+        var held = new List<(Session Handle, ModelSession Model)>();
+        var steps = capacity > 100 ? 20_000 : 5_000;
+        for (var step = 0; step < steps; step++)
+        {
+            var where = $"step {step}; capacity {capacity}, window {window}, seed {seed}";
+            var peer = rng.NextInt32(50) == 0 ? default : Peer(1 + rng.NextInt32(peers));
+            var op = rng.NextInt32(100);
+            if (op < 25)
+            {
+                var ok = cache.TryGetOrCreate(peer, out var session);
+                var expected = model.TryGet(peer);
+                if (expected is null)
+                {
+                    model.Derivations++;
+                    expected = peer.IsZero ? null : model.Add(peer, crypto.Last!);
+                }
+
+                Assert.AreEqual(expected is not null, ok, where);
+                if (ok)
+                {
+                    Hold(session, expected!);
+                }
+            }
+            else if (op < 40)
+            {
+                var ok = cache.TryGet(peer, out var session);
+                var expected = model.TryGet(peer);
+                Assert.AreEqual(expected is not null, ok, where);
+                if (ok)
+                {
+                    Hold(session, expected!);
+                }
+            }
+            else if (op < 50)
+            {
+                // An inbound packet from a sender without a session: derive, then cache or (decryption failed) dispose.
+                var key = cache.Derive(peer);
+                model.Derivations++;
+                Assert.AreEqual(peer.IsZero, key is null, where);
+                if (key is null)
+                {
+                    continue;
+                }
+
+                if (rng.NextInt32(4) == 0)
+                {
+                    key.Dispose();
+                    model.Disposed.Add((CountingKey)key);
+                }
+                else
+                {
+                    var session = cache.Add(peer, key);
+                    var expected = model.Add(peer, (CountingKey)key);
+                    Assert.AreSame(expected.Key, session.Key, where);
+                    Hold(session, expected);
+                }
+            }
+            else if (op < 80 && held.Count > 0)
+            {
+                // Nonces through a handle (no LRU effect), a few in a row so rings grow past the inline tags.
+                var (session, expected) = held[rng.NextInt32(held.Count)];
+                if (!model.Contains(expected))
+                {
+                    continue;
+                }
+
+                for (var n = 1 + rng.NextInt32(4); n > 0; n--)
+                {
+                    var nonce = Nonce((ulong)rng.NextInt32(2 * window + 3));
+                    nonce[8 + rng.NextInt32(4)] = (byte)rng.NextInt32(2);
+                    Assert.AreEqual(expected.TryAcceptNonce(nonce), session.TryAcceptNonce(nonce), where);
+                }
+            }
+            else if (op < 95 && held.Count > 0)
+            {
+                var (session, expected) = held[rng.NextInt32(held.Count)];
+                if (!model.Contains(expected))
+                {
+                    continue;
+                }
+
+                var address = addresses[rng.NextInt32(addresses.Length)];
+                if (rng.NextInt32(2) == 0)
+                {
+                    var token = new UInt128(rng.NextUInt64(), rng.NextUInt64());
+                    session.RememberToken(address, token);
+                    expected.RememberToken(address, token);
+                }
+                else
+                {
+                    var ok = session.TryGetToken(address, out var token);
+                    Assert.AreEqual(expected.TryGetToken(address, out var expectedToken), ok, where);
+                    Assert.AreEqual(expectedToken, token, where);
+                }
+            }
+            else if (op == 99)
+            {
+                cache.Clear();
+                model.Clear();
+            }
+
+            Assert.AreEqual(model.Lru.Count, cache.Count, where);
+            Assert.AreEqual(model.Derivations, cache.Derivations, where);
+            Assert.AreEqual(model.Disposed.Count, crypto.DisposalLog.Count, where);
+            if (model.Disposed.Count > 0)
+            {
+                Assert.AreSame(model.Disposed[^1], crypto.DisposalLog[^1], where);
+            }
+
+            foreach (var (session, expected) in held)
+            {
+                var current = model.Contains(expected);
+                Assert.AreEqual(current, session.IsCurrent, where);
+                if (current)
+                {
+                    Assert.AreEqual(expected.Peer, session.Peer, where);
+                    Assert.AreSame(expected.Key, session.Key, where);
+                }
+            }
+        }
+
+        // Flush the LRU order out: fresh peers evict every cached session, least recently used first.
+        for (var i = 0; i < capacity; i++)
+        {
+            var fresh = Peer(1_000_000 + i);
+            Assert.IsTrue(cache.TryGetOrCreate(fresh, out _));
+            model.Derivations++;
+            model.Add(fresh, crypto.Last!);
+        }
+
+        CollectionAssert.AreEqual(model.Disposed, crypto.DisposalLog, $"disposal order; capacity {capacity}, window {window}, seed {seed}");
+        Assert.AreEqual(model.Derivations, cache.Derivations);
+
+        void Hold(Session session, ModelSession expected)
+        {
+            held.Add((session, expected));
+            if (held.Count > 8)
+            {
+                held.RemoveAt(0);
+            }
+        }
+    }
+
+    private static Session OneSession(int window)
+    {
+        var cache = new SessionCache(new CountingCrypto(), 4, window);
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out var session));
+        return session;
+    }
+
+    private static void AssertStale(Session session, string what)
+    {
+        Assert.IsFalse(session.IsCurrent, what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => session.Key, what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => session.Peer, what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => session.TryAcceptNonce(Nonce(99)), what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => session.TryGetToken(default, out _), what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => session.RememberToken(default, 1), what);
+    }
+
+    /// <summary>The reference session: a FIFO of the last <c>window</c> accepted nonce tags, and the token.</summary>
+    private sealed class ModelSession(NodeId peer, CountingKey key, int window)
+    {
+        private readonly Queue<ulong> _recent = new();
+        private PeerAddress _tokenAddress;
+        private UInt128 _token;
+        private bool _hasToken;
+
+        public NodeId Peer { get; } = peer;
+
+        public CountingKey Key { get; } = key;
+
+        public bool TryAcceptNonce(byte[] nonce)
+        {
+            var tag = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(nonce)
+                ^ ((ulong)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(nonce.AsSpan(8)) << 17);
+            if (_recent.Contains(tag))
+            {
+                return false;
+            }
+
+            _recent.Enqueue(tag);
+            if (_recent.Count > window)
+            {
+                _recent.Dequeue();
+            }
+
+            return true;
+        }
+
+        public void RememberToken(PeerAddress address, UInt128 token)
+        {
+            _tokenAddress = address;
+            _token = token;
+            _hasToken = true;
+        }
+
+        public bool TryGetToken(PeerAddress address, out UInt128 token)
+        {
+            token = _token;
+            return _hasToken && _tokenAddress == address;
+        }
+    }
+
+    /// <summary>The reference cache: a most-recent-first list, evicting from its end; records every disposal.</summary>
+    private sealed class ModelCache(int capacity, int window)
+    {
+        public List<ModelSession> Lru { get; } = [];
+
+        public List<CountingKey> Disposed { get; } = [];
+
+        public long Derivations { get; set; }
+
+        public bool Contains(ModelSession session) => Lru.Contains(session);
+
+        public ModelSession? TryGet(NodeId peer)
+        {
+            var i = Lru.FindIndex(s => s.Peer == peer);
+            if (i < 0)
+            {
+                return null;
+            }
+
+            var session = Lru[i];
+            Lru.RemoveAt(i);
+            Lru.Insert(0, session);
+            return session;
+        }
+
+        public ModelSession Add(NodeId peer, CountingKey key)
+        {
+            if (TryGet(peer) is { } existing)
+            {
+                Disposed.Add(key);
+                return existing;
+            }
+
+            while (Lru.Count >= capacity)
+            {
+                Disposed.Add(Lru[^1].Key);
+                Lru.RemoveAt(Lru.Count - 1);
+            }
+
+            var session = new ModelSession(peer, key, window);
+            Lru.Insert(0, session);
+            return session;
+        }
+
+        public void Clear()
+        {
+            Disposed.AddRange(Lru.Select(s => s.Key));
+            Lru.Clear();
+        }
+    }
+
+    /// <summary>A key that copies plaintext; records its disposal (at most once) in the log it was given.</summary>
+    internal sealed class CountingKey(List<CountingKey>? disposalLog = null) : SessionKey
     {
         public bool Disposed { get; private set; }
 
@@ -228,7 +602,12 @@ public sealed class SessionCacheTests
             return true;
         }
 
-        protected override void Dispose(bool disposing) => Disposed = true;
+        protected override void Dispose(bool disposing)
+        {
+            Assert.IsFalse(Disposed, "a session key is disposed once");
+            Disposed = true;
+            disposalLog?.Add(this);
+        }
     }
 
     /// <summary>Hands out a fresh <see cref="CountingKey"/> per derivation (null for the zero id); remembers the last per peer.</summary>
@@ -239,6 +618,12 @@ public sealed class SessionCacheTests
         public Dictionary<NodeId, CountingKey> Keys { get; } = [];
 
         public long Derived => _all.Count;
+
+        /// <summary>The key derived last.</summary>
+        public CountingKey? Last => _all.Count == 0 ? null : _all[^1];
+
+        /// <summary>Every disposal of a key derived here, in order.</summary>
+        public List<CountingKey> DisposalLog { get; } = [];
 
         public long Disposed => _all.Count(k => k.Disposed);
 
@@ -251,7 +636,7 @@ public sealed class SessionCacheTests
                 return null;
             }
 
-            var key = new CountingKey();
+            var key = new CountingKey(DisposalLog);
             Keys[remote] = key;
             _all.Add(key);
             return key;
