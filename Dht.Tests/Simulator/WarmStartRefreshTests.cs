@@ -1,0 +1,67 @@
+namespace Dht.Tests.Simulator;
+
+/// <summary>
+/// Warm-started tables must not all fall due for a refresh at the same instant: at 10^5 nodes that started 1.6 M refresh
+/// lookups at once and exhausted memory. The warm start spreads each bucket's first refresh over the second interval.
+/// </summary>
+[TestClass]
+[TestCategory("Simulator")]
+public sealed class WarmStartRefreshTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(15); // RoutingOptions.BucketRefreshInterval
+
+    [TestMethod]
+    [DataRow(41UL)]
+    public void WarmStart_FirstRefreshes_SpreadOverTheSecondInterval(ulong seed)
+    {
+        var scenario = SimRuns.Small(seed, nodes: 400, durationSeconds: 1, warmStart: true);
+        using var world = SimRuns.Run(scenario);
+        int buckets = 0, early = 0, firstHalf = 0;
+        foreach (var node in world.Nodes)
+        {
+            var table = node.Engine!.Routing;
+            var start = node.LocalTime(0);
+            buckets += table.CountDueBuckets(start + (2 * Interval));
+            early += table.CountDueBuckets(start + Interval - TimeSpan.FromTicks(1));
+            firstHalf += table.CountDueBuckets(start + (1.5 * Interval));
+        }
+
+        Assert.IsTrue(buckets > 400 * 5, $"{buckets} non-empty buckets; seed {seed}");
+        Assert.AreEqual(0, early, $"seed {seed}");
+        var share = firstHalf / (double)buckets;
+        Assert.IsTrue(share is > 0.4 and < 0.6, $"{share:P1} of first refreshes in the first half of the interval; seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(42UL)]
+    public void WarmStart_LongRun_RefreshTrafficHasNoBurst(ulong seed)
+    {
+        var scenario = SimRuns.Small(seed, nodes: 300, durationSeconds: 2000, warmStart: true);
+        scenario.Workload.PutsPerSecond = 0.2;
+        scenario.Workload.GetsPerSecond = 0.5;
+        scenario.Workload.SignedPutsPerSecond = 0;
+        scenario.Workload.LookupsPerSecond = 0.2;
+
+        // One timeline interval per maintenance tick (30 s): warm-started engines tick in step, so refreshes that fell
+        // due within a tick start together at it.
+        scenario.TimelineIntervalSeconds = 30;
+        using var world = SimRuns.Run(scenario);
+        Assert.IsEmpty(world.Violations, string.Join("; ", world.Violations));
+
+        // Refreshes start at 15 min and all run from 30 min: traffic then rises above that of the workload alone, and
+        // no interval holds a burst (when every bucket fell due at once, one interval carried tens of times the rest).
+        static long Median(IEnumerable<long> values)
+        {
+            var sorted = values.Order().ToList();
+            return sorted[sorted.Count / 2];
+        }
+
+        var before = Median(world.Timeline.Where(r => r.EndSeconds <= Interval.TotalSeconds).Select(r => r.Messages));
+        var steady = Median(world.Timeline.Where(r => r.EndSeconds > 2 * Interval.TotalSeconds).Select(r => r.Messages));
+        var max = world.Timeline.Where(r => r.EndSeconds > Interval.TotalSeconds).Max(r => r.Messages);
+        var summary = $"median messages per interval {before} before 15 min, {steady} after 30 min; largest interval after 15 min {max}; seed {seed}";
+        Console.WriteLine(summary);
+        Assert.IsTrue(steady > 1.3 * before, summary);
+        Assert.IsTrue(max < 2 * steady, summary);
+    }
+}
