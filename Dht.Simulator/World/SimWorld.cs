@@ -38,6 +38,7 @@ internal sealed partial class SimWorld : IDisposable
     private long _sequence;
     private long _now;
     private long _events;
+    private System.Diagnostics.Stopwatch? _loopWall;
 
     public SimWorld(Scenario scenario, bool realCrypto, Action<string>? log = null)
     {
@@ -76,6 +77,9 @@ internal sealed partial class SimWorld : IDisposable
 
     /// <summary>Wall seconds of the event loop alone (no setup, no final checks or reports).</summary>
     public double EventLoopWallSeconds { get; private set; }
+
+    /// <summary>Wall seconds of the event loop so far (for the progress line): zero before it starts, final once it ends.</summary>
+    public double LoopWallSecondsSoFar => _loopWall?.Elapsed.TotalSeconds ?? EventLoopWallSeconds;
 
     /// <summary>Wall seconds the garbage collector paused the event loop.</summary>
     public double GcPauseSeconds { get; private set; }
@@ -171,6 +175,7 @@ internal sealed partial class SimWorld : IDisposable
         var pauseBefore = GC.GetTotalPauseDuration();
         int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         var loop = System.Diagnostics.Stopwatch.StartNew();
+        _loopWall = loop;
         var nextProgress = 0L;
         while (_queue.TryDequeue(out var e, out var key))
         {
@@ -194,6 +199,7 @@ internal sealed partial class SimWorld : IDisposable
         _now = _endTicks;
         AllocatedBytes = GC.GetTotalAllocatedBytes() - allocatedBefore;
         EventLoopWallSeconds = loop.Elapsed.TotalSeconds;
+        _loopWall = null;
         GcPauseSeconds = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
         GcCollections = [GC.CollectionCount(0) - collectionsBefore[0], GC.CollectionCount(1) - collectionsBefore[1], GC.CollectionCount(2) - collectionsBefore[2]];
         FinishRun();
