@@ -48,7 +48,7 @@ public sealed class WarmStartRefreshTests
         using var world = SimRuns.Run(scenario);
         Assert.IsEmpty(world.Violations, string.Join("; ", world.Violations));
 
-        // Refreshes start at 15 min and all run from 30 min: traffic then rises above that of the workload alone, and
+        // Refreshes run at their steady rate from 15 min on: traffic then rises above that of the workload alone, and
         // no interval holds a burst (when every bucket fell due at once, one interval carried tens of times the rest).
         static long Median(IEnumerable<long> values)
         {
