@@ -116,6 +116,7 @@ internal sealed partial class DhtEngine
         var rtt = _now - pending.SentAt;
         _globalRtt.AddSample(rtt);
         var admit = _routing.OnVerifiedReply(sender, from, _now, rtt);
+        _routing.MarkSenderActive(sender, _now);
         if (admit.PingCandidate is { } oldest && (_evictionChecks?.Count ?? 0) < _options.MaxVerificationsInFlight && EvictionChecks.Add(oldest.Id))
         {
             if (!SendRequest(oldest.Id, oldest.Address, new Message { Type = MessageType.Ping }, RequestPurpose.EvictionCheck, null))

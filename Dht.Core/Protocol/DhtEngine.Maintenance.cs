@@ -127,6 +127,7 @@ internal sealed partial class DhtEngine
         _routing.CollectBucketsNeedingRefresh(_now, _rng, _scratchKeys, budget);
         foreach (var target in _scratchKeys)
         {
+            Stats.BucketRefreshes++;
             var op = NewOperation(OperationKind.Refresh, target, reports: false);
             AddRoutingCandidates(op);
             Pump(op);

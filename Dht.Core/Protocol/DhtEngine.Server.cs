@@ -9,6 +9,8 @@ internal sealed partial class DhtEngine
     private DropReason HandleRequest(PeerAddress from, NodeId sender, Message request, int requestSize)
     {
         Stats.RequestsServed++;
+        // An authenticated request shows a live node in the sender's range: that bucket needs no refresh lookup for now.
+        _routing.MarkSenderActive(sender, _now);
         var tokenValid = request.HasToken && _tokens.Verify(request.Token, sender, from, _now);
         var validated = tokenValid || (_routing.TryGet(sender, out var known) && known.Address == from);
         // ProcessSealed has just cached the sender's session, so this always hits. The handle is used for the responses

@@ -28,6 +28,9 @@ internal sealed class EngineStats
 
     public long AmplificationLimited { get; set; }
 
+    /// <summary>Refresh lookups started for buckets with no lookup into them and no traffic from their range for a refresh interval.</summary>
+    public long BucketRefreshes { get; set; }
+
     /// <summary>Records received in VALUE answers that failed validation (forged, mismatched, stale): never believed.</summary>
     public long RecordsRejected { get; set; }
 

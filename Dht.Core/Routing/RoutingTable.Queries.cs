@@ -63,8 +63,29 @@ internal sealed partial class RoutingTable
     }
 
     /// <summary>
-    /// Clears <paramref name="targets"/> and adds one random id inside each non-empty bucket with no lookup for
-    /// <see cref="RoutingOptions.BucketRefreshInterval"/>, in bucket order. Those buckets count as used at
+    /// Records authenticated traffic from <paramref name="sender"/>: a request it sent us or its reply to one of ours.
+    /// The bucket whose range holds the sender counts as used, as after a lookup into it (BEP 5's rule, with Kademlia's
+    /// "buckets are kept fresh by the traffic of requests travelling through nodes"): a node in that range has just
+    /// proven itself, and an unknown one was offered to the bucket (pinged or cached) on the usual path. Only buckets
+    /// with no such traffic for <see cref="RoutingOptions.BucketRefreshInterval"/> need a refresh lookup.
+    /// </summary>
+    public void MarkSenderActive(NodeId sender, Instant now)
+    {
+        if (sender.IsZero || sender == LocalId)
+        {
+            return;
+        }
+
+        if (GetBucket(SlotOf(sender)) is { } bucket)
+        {
+            bucket.LastUsed = Instant.Max(bucket.LastUsed, now);
+        }
+    }
+
+    /// <summary>
+    /// Clears <paramref name="targets"/> and adds one random id inside each non-empty bucket with no lookup into it and
+    /// no traffic from its range (<see cref="MarkSenderActive"/>) for <see cref="RoutingOptions.BucketRefreshInterval"/>,
+    /// in bucket order. Those buckets count as used at
     /// <paramref name="now"/>: the engine is expected to start a lookup for every target returned. At most
     /// <paramref name="max"/> buckets are taken; due buckets beyond it stay due.
     /// </summary>

@@ -243,6 +243,48 @@ public sealed class RoutingTableLookupTests
     }
 
     [TestMethod]
+    public void MarkSenderActive_TrafficFromABucketsRange_PostponesOnlyThatBucketsRefresh()
+    {
+        var table = SmallTable();
+        var rng = new Xoshiro256(5);
+        table.OnVerifiedReply(IdInBucket(0, 1), V4(1), At(0), null);
+        table.OnVerifiedReply(IdInBucket(3, 1), V4(2), At(0), null);
+        var interval = table.Options.BucketRefreshInterval;
+        var targets = new List<NodeId>();
+
+        // A node the table does not hold, in bucket 3's range, sends us something at 60 s; traffic from an empty
+        // range, from the local id or from the zero id changes nothing.
+        table.MarkSenderActive(IdInBucket(3, 77), At(60));
+        table.MarkSenderActive(IdInBucket(5, 77), At(60));
+        table.MarkSenderActive(Local, At(60));
+        table.MarkSenderActive(default, At(60));
+        var n = table.CollectBucketsNeedingRefresh(Instant.Zero + interval, rng, targets);
+
+        Assert.AreEqual(1, n);
+        Assert.AreEqual(0, Local.CommonPrefixLength(targets[0]));
+        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(At(60) + interval - TimeSpan.FromTicks(1), rng, targets));
+        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(At(60) + interval, rng, targets));
+        Assert.AreEqual(3, Local.CommonPrefixLength(targets[0]));
+        Assert.AreEqual(0, table.CountDueBuckets(At(60) + interval));
+    }
+
+    [TestMethod]
+    public void MarkSenderActive_OlderInstant_DoesNotMoveLastUseBack()
+    {
+        var table = SmallTable();
+        var rng = new Xoshiro256(6);
+        table.OnVerifiedReply(IdInBucket(2, 1), V4(1), At(0), null);
+        var interval = table.Options.BucketRefreshInterval;
+        var targets = new List<NodeId>();
+
+        table.MarkSenderActive(IdInBucket(2, 9), At(120));
+        table.MarkSenderActive(IdInBucket(2, 9), At(30));
+
+        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(At(120) + interval - TimeSpan.FromTicks(1), rng, targets));
+        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(At(120) + interval, rng, targets));
+    }
+
+    [TestMethod]
     [DataRow(nameof(RoutingOptions.K), 0)]
     [DataRow(nameof(RoutingOptions.K), 257)]
     [DataRow(nameof(RoutingOptions.ReplacementCacheSize), -1)]
