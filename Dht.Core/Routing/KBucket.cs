@@ -21,13 +21,20 @@ internal sealed class KBucket
     private ContactEntry[] _replacements = [];
     private int _replacementCount;
 
-    public KBucket(Instant created)
+    public KBucket(Instant created, TimeSpan refreshDelay)
     {
         LastUsed = created;
+        RefreshDelay = refreshDelay;
     }
 
-    /// <summary>When a lookup last targeted this bucket's range (or the bucket was created).</summary>
+    /// <summary>When a lookup last targeted this bucket's range or a node in it last talked to us (or the bucket was created).</summary>
     public Instant LastUsed { get; set; }
+
+    /// <summary>
+    /// How long after <see cref="LastUsed"/> the bucket is due for a refresh: the refresh interval plus this bucket's
+    /// random share of half an interval, drawn again at every refresh.
+    /// </summary>
+    public TimeSpan RefreshDelay { get; set; }
 
     public int Count => _count;
 

@@ -33,7 +33,10 @@ internal sealed class RoutingOptions
     /// </summary>
     public TimeSpan PingOldestAfter { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A non-empty bucket with no lookup for this long needs a refresh lookup (positive).</summary>
+    /// <summary>
+    /// A non-empty bucket with no lookup into its range and no authenticated traffic from it for this long, plus a random
+    /// share of up to half of it (so refreshes do not synchronise), gets a refresh lookup (positive).
+    /// </summary>
     public TimeSpan BucketRefreshInterval { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>

@@ -67,7 +67,8 @@ internal sealed partial class RoutingTable
     /// The bucket whose range holds the sender counts as used, as after a lookup into it (BEP 5's rule, with Kademlia's
     /// "buckets are kept fresh by the traffic of requests travelling through nodes"): a node in that range has just
     /// proven itself, and an unknown one was offered to the bucket (pinged or cached) on the usual path. Only buckets
-    /// with no such traffic for <see cref="RoutingOptions.BucketRefreshInterval"/> need a refresh lookup.
+    /// with no such traffic for their refresh delay (<see cref="RoutingOptions.BucketRefreshInterval"/> plus a random
+    /// share of half of it) need a refresh lookup.
     /// </summary>
     public void MarkSenderActive(NodeId sender, Instant now)
     {
@@ -84,8 +85,8 @@ internal sealed partial class RoutingTable
 
     /// <summary>
     /// Clears <paramref name="targets"/> and adds one random id inside each non-empty bucket with no lookup into it and
-    /// no traffic from its range (<see cref="MarkSenderActive"/>) for <see cref="RoutingOptions.BucketRefreshInterval"/>,
-    /// in bucket order. Those buckets count as used at
+    /// no traffic from its range (<see cref="MarkSenderActive"/>) for its refresh delay, in bucket order: at least
+    /// <see cref="RoutingOptions.BucketRefreshInterval"/>, at most half as long again (drawn per bucket and refresh). Those buckets count as used at
     /// <paramref name="now"/>: the engine is expected to start a lookup for every target returned. At most
     /// <paramref name="max"/> buckets are taken; due buckets beyond it stay due.
     /// </summary>
@@ -110,13 +111,14 @@ internal sealed partial class RoutingTable
                 continue;
             }
 
-            if (targets.Count < max && bucket.Count > 0 && now - bucket.LastUsed >= _options.BucketRefreshInterval)
+            if (targets.Count < max && bucket.Count > 0 && now - bucket.LastUsed >= bucket.RefreshDelay)
             {
                 targets.Add(RandomIdInSlot(i, rng));
                 bucket.LastUsed = now;
+                bucket.RefreshDelay = NextRefreshDelay();
             }
 
-            earliest = Instant.Min(earliest, bucket.LastUsed + _options.BucketRefreshInterval);
+            earliest = Instant.Min(earliest, bucket.LastUsed + bucket.RefreshDelay);
         }
 
         // A bucket's LastUsed only grows and new buckets start at their creation time, so until this instant no bucket
@@ -129,7 +131,8 @@ internal sealed partial class RoutingTable
     /// For a table filled from global knowledge at <paramref name="now"/> (the simulator's warm start): the table is as
     /// fresh as after a refresh of every bucket, but a running network does not refresh in step, so each bucket counts
     /// as last used at a uniformly random instant of the next refresh interval. Its first refresh then falls due
-    /// somewhere between one and two intervals from now, instead of every bucket of every node at the same instant.
+    /// somewhere between one and two and a half intervals from now (its refresh delay after that instant), instead of
+    /// every bucket of every node at the same instant.
     /// </summary>
     internal void SpreadFirstRefresh(Instant now, Xoshiro256 rng)
     {
@@ -144,11 +147,15 @@ internal sealed partial class RoutingTable
             }
 
             bucket.LastUsed = now + TimeSpan.FromTicks((long)(rng.NextDouble() * interval.Ticks));
-            earliest = Instant.Min(earliest, bucket.LastUsed + interval);
+            earliest = Instant.Min(earliest, bucket.LastUsed + bucket.RefreshDelay);
         }
 
         _noRefreshBefore = earliest;
     }
+
+    /// <summary>When the bucket holding <paramref name="id"/>'s range falls due for a refresh; null without that bucket.</summary>
+    internal Instant? RefreshDueAt(NodeId id) =>
+        id == LocalId || GetBucket(SlotOf(id)) is not { } bucket ? null : bucket.LastUsed + bucket.RefreshDelay;
 
     /// <summary>Non-empty buckets due for a refresh at <paramref name="now"/>, by a full scan (tests check the lower bound with it).</summary>
     internal int CountDueBuckets(Instant now)
@@ -156,7 +163,7 @@ internal sealed partial class RoutingTable
         var due = 0;
         foreach (var bucket in _buckets)
         {
-            due += bucket is { Count: > 0 } && now - bucket.LastUsed >= _options.BucketRefreshInterval ? 1 : 0;
+            due += bucket is { Count: > 0 } && now - bucket.LastUsed >= bucket.RefreshDelay ? 1 : 0;
         }
 
         return due;

@@ -33,6 +33,9 @@ internal sealed partial class RoutingTable
     /// <summary>No bucket needs a refresh before this instant (a lower bound; see CollectBucketsNeedingRefresh).</summary>
     private Instant _noRefreshBefore = Instant.MaxValue;
 
+    /// <summary>SplitMix64 state for the buckets' refresh delays, seeded from the local id (see <see cref="NextRefreshDelay"/>).</summary>
+    private ulong _refreshDelayState;
+
     /// <param name="localId">This node's id (not zero).</param>
     /// <param name="options">Validated here; may be shared by many tables.</param>
     /// <param name="directory">Where ids and addresses are interned; null creates one for this table alone.</param>
@@ -48,6 +51,9 @@ internal sealed partial class RoutingTable
         LocalId = localId;
         _options = options;
         _directory = directory ?? new PeerDirectory();
+        Span<byte> id = stackalloc byte[NodeId.Size];
+        localId.WriteTo(id);
+        _refreshDelayState = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(id[^8..]);
     }
 
     public NodeId LocalId { get; }
@@ -407,9 +413,31 @@ internal sealed partial class RoutingTable
 
         if (_buckets[index] is null)
         {
-            _noRefreshBefore = Instant.Min(_noRefreshBefore, now + _options.BucketRefreshInterval);
+            var bucket = new KBucket(now, NextRefreshDelay());
+            _noRefreshBefore = Instant.Min(_noRefreshBefore, now + bucket.RefreshDelay);
+            _buckets[index] = bucket;
         }
 
-        return _buckets[index] ??= new KBucket(now);
+        return _buckets[index]!;
+    }
+
+    /// <summary>
+    /// A bucket's wait before its next refresh: <see cref="RoutingOptions.BucketRefreshInterval"/> plus a random share
+    /// of half of it. Without the random part, refreshes synchronise: traffic freshens many buckets of many nodes at
+    /// once (<see cref="MarkSenderActive"/>), so they fall due together one interval later, and that burst of refresh
+    /// lookups freshens even more buckets at once (Floyd and Jacobson's synchronisation of periodic routing messages;
+    /// a 35-minute run at 20k nodes carried 23 times the usual traffic in the minute after 31 min). The numbers come
+    /// from a SplitMix64 stream seeded by the local id, not from the engine's generator, so they change no other
+    /// random draw, and no bucket falls due before one full interval.
+    /// </summary>
+    private TimeSpan NextRefreshDelay()
+    {
+        var z = _refreshDelayState += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        var interval = _options.BucketRefreshInterval;
+        var spread = (ulong)Math.Max(1, interval.Ticks / 2);
+        return interval + TimeSpan.FromTicks((long)(z % spread));
     }
 }

@@ -189,7 +189,9 @@ public sealed partial class BoundsTests
     [DataRow(609UL, 16)]
     public void MaxMaintenanceOperations_ManyBucketsDue_AtMostThatManyPerTickRestWaitForNextTick(ulong seed, int max)
     {
-        var interval = TimeSpan.FromSeconds(30);
+        // Ticks every 5 min; a bucket falls due 10 to 15 min after its last use, so every bucket is due at the third
+        // tick (15 min) and none before the second (10 min) at the earliest.
+        var interval = TimeSpan.FromMinutes(5);
         using var f = new BoundsFixture(seed, o =>
         {
             o.MaxMaintenanceOperations = max;
@@ -204,17 +206,29 @@ public sealed partial class BoundsTests
 
         var buckets = peers.Select(p => p.Id.CommonPrefixLength(f.Engine.LocalId)).Distinct().Count();
         Assert.IsGreaterThanOrEqualTo(3, buckets, $"seed {seed}");
-
-        // Ticks at start + n * 30 s; all buckets are due from the 20th tick (10 min).
         var start = f.Now;
-        for (var tick = 20; tick < 20 + buckets; tick++)
+        Assert.AreEqual(buckets, f.Engine.Routing.CountDueBuckets(start + (interval * 3)), $"seed {seed}");
+
+        var started = 0L;
+        // Ticks 2 to 4 (10 to 20 min): no bucket refreshed at 15 min is due again before 25 min.
+        for (var tick = 2; tick <= 4; tick++)
         {
             f.RunUntil(() => false, start + (interval * tick) - f.Now - TimeSpan.FromTicks(1), null);
             Assert.AreEqual(0, f.Engine.ActiveOperations, $"previous refreshes finished before tick {tick}; seed {seed}");
+            var due = f.Engine.Routing.CountDueBuckets(f.Now + TimeSpan.FromTicks(1));
             f.RunUntil(() => false, TimeSpan.FromTicks(1), null);
-            var expected = max == 1 ? 1 : (tick == 20 ? buckets : 0);
-            Assert.AreEqual(expected, f.Engine.ActiveOperations, $"tick {tick}; {buckets} buckets; max {max}; seed {seed}");
+            var expected = Math.Min(due, max);
+            Assert.AreEqual(expected, f.Engine.ActiveOperations, $"tick {tick}; {due} buckets due; max {max}; seed {seed}");
+            Assert.AreEqual(started + expected, f.Engine.Stats.BucketRefreshes, $"tick {tick}; seed {seed}");
+            Assert.AreEqual(due - expected, f.Engine.Routing.CountDueBuckets(f.Now), $"the rest stay due; tick {tick}; seed {seed}");
+            started = f.Engine.Stats.BucketRefreshes;
+            if (tick == 3)
+            {
+                Assert.AreEqual(buckets - (started - expected), due, $"every bucket not refreshed at tick 2 is due at tick 3; seed {seed}");
+            }
         }
+
+        Assert.AreEqual(Math.Min(buckets, 2 * max), f.Engine.Stats.BucketRefreshes, $"seed {seed}");
     }
 
     [TestMethod]

@@ -122,8 +122,9 @@ public sealed class RoutingTableLookupTests
     }
 
     /// <summary>
-    /// A warm-started table's first refreshes are spread over the second refresh interval: none is due before one
-    /// interval, every bucket is due by two, the due times differ, and the skipped-scan bound still never misses one.
+    /// A warm-started table's first refreshes are spread over the second refresh interval (plus each bucket's random
+    /// share of half an interval): none is due before one interval, every bucket is due by two and a half, the due
+    /// times differ, and the skipped-scan bound still never misses one.
     /// </summary>
     [TestMethod]
     [DataRow(21UL)]
@@ -139,26 +140,28 @@ public sealed class RoutingTableLookupTests
             table.OnVerifiedReply(table.RandomIdInBucket(rng.NextInt32(10), rng), V4(i), start, null);
         }
 
-        var buckets = table.CountDueBuckets(start + (2 * options.BucketRefreshInterval));
+        var buckets = table.CountDueBuckets(start + (2.5 * options.BucketRefreshInterval));
         Assert.IsTrue(buckets >= 8, $"non-empty buckets {buckets}; seed {seed}");
         table.SpreadFirstRefresh(start, rng);
 
         var interval = options.BucketRefreshInterval;
         Assert.AreEqual(0, table.CountDueBuckets(start + interval - TimeSpan.FromTicks(1)), $"seed {seed}");
-        Assert.AreEqual(buckets, table.CountDueBuckets(start + (2 * interval)), $"seed {seed}");
+        Assert.AreEqual(buckets, table.CountDueBuckets(start + (2.5 * interval)), $"seed {seed}");
 
-        // Walk through the second interval: buckets fall due one at a time, and the refresh scan returns each on time.
+        // Walk from one to two and a half intervals: buckets fall due one at a time, and the refresh scan returns each
+        // on time (some, refreshed early, fall due a second time before the walk ends).
         var targets = new List<NodeId>();
-        var refreshed = 0;
-        for (var now = start + interval; now <= start + (2 * interval); now += TimeSpan.FromSeconds(1))
+        var refreshed = new HashSet<int>();
+        for (var now = start + interval; now <= start + (2.5 * interval); now += TimeSpan.FromSeconds(1))
         {
             var due = table.CountDueBuckets(now);
             Assert.IsTrue(due <= 1, $"{due} buckets due together at {now}; seed {seed}");
-            refreshed += table.CollectBucketsNeedingRefresh(now, rng, targets);
+            table.CollectBucketsNeedingRefresh(now, rng, targets);
             Assert.AreEqual(due, targets.Count, $"at {now}; seed {seed}");
+            refreshed.UnionWith(targets.Select(table.SlotOf));
         }
 
-        Assert.AreEqual(buckets, refreshed, $"seed {seed}");
+        Assert.HasCount(buckets, refreshed, $"seed {seed}");
     }
 
     [TestMethod]
@@ -226,20 +229,60 @@ public sealed class RoutingTableLookupTests
         table.OnVerifiedReply(IdInBucket(2, 1), V4(2), At(0), null);
         table.OnVerifiedReply(IdInBucket(7, 1), V4(3), At(0), null);
         table.Remove(IdInBucket(2, 1));
-        var interval = table.Options.BucketRefreshInterval;
         var targets = new List<NodeId>();
 
-        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Zero + interval - TimeSpan.FromTicks(1), rng, targets));
         table.MarkBucketUsed(IdInBucket(7, 99), At(60));
-        var n = table.CollectBucketsNeedingRefresh(Instant.Zero + interval, rng, targets);
+        var due0 = table.RefreshDueAt(IdInBucket(0, 1))!.Value;
+        var due7 = table.RefreshDueAt(IdInBucket(7, 1))!.Value;
+        AssertRefreshDelay(table, At(0), due0);
+        AssertRefreshDelay(table, At(60), due7);
+        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Min(due0, due7) - TimeSpan.FromTicks(1), rng, targets));
 
-        Assert.AreEqual(1, n, $"seed {seed}");
-        Assert.AreEqual(0, Local.CommonPrefixLength(targets[0]), $"seed {seed}");
-        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Zero + interval, rng, targets));
+        // The emptied bucket 2 is never due; each of the others exactly at its own due time.
+        var (first, second, firstBucket, secondBucket) = due0 <= due7 ? (due0, due7, 0, 7) : (due7, due0, 7, 0);
+        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(first, rng, targets), $"seed {seed}");
+        Assert.AreEqual(firstBucket, Local.CommonPrefixLength(targets[0]), $"seed {seed}");
+        if (second > first)
+        {
+            Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(second - TimeSpan.FromTicks(1), rng, targets));
+        }
 
-        var later = At(60) + interval;
-        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(later, rng, targets));
-        Assert.AreEqual(7, Local.CommonPrefixLength(targets[0]), $"seed {seed}");
+        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(second, rng, targets));
+        Assert.AreEqual(secondBucket, Local.CommonPrefixLength(targets[0]), $"seed {seed}");
+
+        // Refreshed buckets wait a new delay from the refresh.
+        AssertRefreshDelay(table, first, table.RefreshDueAt(IdInBucket(firstBucket, 1))!.Value);
+        Assert.IsNull(table.RefreshDueAt(IdInBucket(5, 1)));
+    }
+
+    [TestMethod]
+    public void RefreshDelays_DifferPerBucketAndRefresh_AndStayWithinHalfAnInterval()
+    {
+        var table = SmallTable();
+        var rng = new Xoshiro256(8);
+        for (var b = 0; b < 12; b++)
+        {
+            table.OnVerifiedReply(IdInBucket(b, 1), V4(b), At(0), null);
+        }
+
+        var delays = new HashSet<TimeSpan>();
+        var now = At(0);
+        var targets = new List<NodeId>();
+        for (var round = 0; round < 4; round++)
+        {
+            for (var b = 0; b < 12; b++)
+            {
+                var due = table.RefreshDueAt(IdInBucket(b, 1))!.Value;
+                AssertRefreshDelay(table, round == 0 ? At(0) : now, due);
+                delays.Add(due - (round == 0 ? At(0) : now));
+            }
+
+            // Refresh every bucket at once; each then draws a new delay.
+            now += 2 * table.Options.BucketRefreshInterval;
+            Assert.AreEqual(12, table.CollectBucketsNeedingRefresh(now, rng, targets));
+        }
+
+        Assert.IsGreaterThan(40, delays.Count, "48 delays, nearly all different");
     }
 
     [TestMethod]
@@ -249,7 +292,8 @@ public sealed class RoutingTableLookupTests
         var rng = new Xoshiro256(5);
         table.OnVerifiedReply(IdInBucket(0, 1), V4(1), At(0), null);
         table.OnVerifiedReply(IdInBucket(3, 1), V4(2), At(0), null);
-        var interval = table.Options.BucketRefreshInterval;
+        var due0 = table.RefreshDueAt(IdInBucket(0, 1))!.Value;
+        var due3 = table.RefreshDueAt(IdInBucket(3, 1))!.Value;
         var targets = new List<NodeId>();
 
         // A node the table does not hold, in bucket 3's range, sends us something at 60 s; traffic from an empty
@@ -258,30 +302,34 @@ public sealed class RoutingTableLookupTests
         table.MarkSenderActive(IdInBucket(5, 77), At(60));
         table.MarkSenderActive(Local, At(60));
         table.MarkSenderActive(default, At(60));
-        var n = table.CollectBucketsNeedingRefresh(Instant.Zero + interval, rng, targets);
 
-        Assert.AreEqual(1, n);
+        Assert.AreEqual(due0, table.RefreshDueAt(IdInBucket(0, 1)));
+        Assert.AreEqual(due3 + TimeSpan.FromSeconds(60), table.RefreshDueAt(IdInBucket(3, 1)));
+        Assert.IsNull(table.RefreshDueAt(IdInBucket(5, 1)));
+        var later = due3 + TimeSpan.FromSeconds(60);
+        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Min(due0, later) - TimeSpan.FromTicks(1), rng, targets));
+        Assert.AreEqual(later <= due0 ? 2 : 1, table.CollectBucketsNeedingRefresh(Instant.Max(due0, due3), rng, targets));
         Assert.AreEqual(0, Local.CommonPrefixLength(targets[0]));
-        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(At(60) + interval - TimeSpan.FromTicks(1), rng, targets));
-        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(At(60) + interval, rng, targets));
-        Assert.AreEqual(3, Local.CommonPrefixLength(targets[0]));
-        Assert.AreEqual(0, table.CountDueBuckets(At(60) + interval));
     }
 
     [TestMethod]
     public void MarkSenderActive_OlderInstant_DoesNotMoveLastUseBack()
     {
         var table = SmallTable();
-        var rng = new Xoshiro256(6);
         table.OnVerifiedReply(IdInBucket(2, 1), V4(1), At(0), null);
-        var interval = table.Options.BucketRefreshInterval;
-        var targets = new List<NodeId>();
+        var delay = table.RefreshDueAt(IdInBucket(2, 1))!.Value - At(0);
 
         table.MarkSenderActive(IdInBucket(2, 9), At(120));
         table.MarkSenderActive(IdInBucket(2, 9), At(30));
 
-        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(At(120) + interval - TimeSpan.FromTicks(1), rng, targets));
-        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(At(120) + interval, rng, targets));
+        Assert.AreEqual(At(120) + delay, table.RefreshDueAt(IdInBucket(2, 1)));
+    }
+
+    private static void AssertRefreshDelay(RoutingTable table, Instant lastUsed, Instant due)
+    {
+        var interval = table.Options.BucketRefreshInterval;
+        var delay = due - lastUsed;
+        Assert.IsTrue(delay >= interval && delay < 1.5 * interval, $"refresh delay {delay} for interval {interval}");
     }
 
     [TestMethod]

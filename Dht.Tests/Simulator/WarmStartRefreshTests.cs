@@ -21,15 +21,15 @@ public sealed class WarmStartRefreshTests
         {
             var table = node.Engine!.Routing;
             var start = node.LocalTime(0);
-            buckets += table.CountDueBuckets(start + (2 * Interval));
+            buckets += table.CountDueBuckets(start + (2.5 * Interval));
             early += table.CountDueBuckets(start + Interval - TimeSpan.FromTicks(1));
-            firstHalf += table.CountDueBuckets(start + (1.5 * Interval));
+            firstHalf += table.CountDueBuckets(start + (1.75 * Interval));
         }
 
         Assert.IsTrue(buckets > 400 * 5, $"{buckets} non-empty buckets; seed {seed}");
         Assert.AreEqual(0, early, $"seed {seed}");
         var share = firstHalf / (double)buckets;
-        Assert.IsTrue(share is > 0.4 and < 0.6, $"{share:P1} of first refreshes in the first half of the interval; seed {seed}");
+        Assert.IsTrue(share is > 0.4 and < 0.6, $"{share:P1} of first refreshes due by 1.75 intervals (their median); seed {seed}");
     }
 
     [TestMethod]
@@ -48,10 +48,10 @@ public sealed class WarmStartRefreshTests
         using var world = SimRuns.Run(scenario);
         Assert.IsEmpty(world.Violations, string.Join("; ", world.Violations));
 
-        // Refreshes run at their steady rate from 15 min on: traffic then rises above that of the workload alone (by
-        // less than the refreshes of every bucket would add, since traffic from a bucket's range stands in for most of
-        // them), and no interval holds a burst (when every bucket fell due at once, one interval carried tens of times
-        // the rest).
+        // Refreshes run at their steady rate from 15 min on, and no interval holds a burst: when every bucket fell due at
+        // once, one interval carried tens of times the rest, and before refresh delays were random, traffic that freshened
+        // many buckets at once made them fall due together again one interval later. Traffic from a bucket's range
+        // stands in for most refreshes (the test below counts them), so steady traffic stays close to the workload's.
         static long Median(IEnumerable<long> values)
         {
             var sorted = values.Order().ToList();
@@ -63,15 +63,15 @@ public sealed class WarmStartRefreshTests
         var max = world.Timeline.Where(r => r.EndSeconds > Interval.TotalSeconds).Max(r => r.Messages);
         var summary = $"median messages per interval {before} before 15 min, {steady} after 30 min; largest interval after 15 min {max}; seed {seed}";
         Console.WriteLine(summary);
-        Assert.IsTrue(steady > 1.1 * before, summary);
-        Assert.IsTrue(max < 3 * before, summary);
+        Assert.IsTrue(steady < 1.5 * before, summary);
+        Assert.IsTrue(max < 2 * before, summary);
     }
 
     [TestMethod]
     [DataRow(43UL)]
     public void WarmStart_LongRun_TrafficFromABucketsRangeReplacesMostRefreshLookups(ulong seed)
     {
-        // 45 min: every bucket falls due once between 15 and 30 min and, refreshed then, again between 30 and 45 min.
+        // 45 min: every bucket falls due between 15 and 37.5 min and, refreshed then, most of them once more by 45 min.
         var scenario = SimRuns.Small(seed, nodes: 300, durationSeconds: 2700, warmStart: true);
         scenario.Workload.PutsPerSecond = 0.2;
         scenario.Workload.GetsPerSecond = 0.5;
@@ -80,8 +80,8 @@ public sealed class WarmStartRefreshTests
         using var world = SimRuns.Run(scenario);
         Assert.IsEmpty(world.Violations, string.Join("; ", world.Violations));
 
-        // With a refresh lookup for every bucket that saw no lookup of its own, each bucket would be refreshed about
-        // twice; requests and replies from the bucket's range keep most buckets fresh, so refreshes are a fraction of
+        // With a refresh lookup for every bucket that saw no lookup of its own, each bucket would be refreshed one to
+        // two times; requests and replies from the bucket's range keep most buckets fresh, so refreshes are a fraction of
         // that, yet not zero (far buckets of a node rarely hear from their range).
         long buckets = 0, refreshes = 0;
         foreach (var node in world.Nodes)
