@@ -232,6 +232,35 @@ public sealed partial class BoundsTests
     }
 
     [TestMethod]
+    [DataRow(611UL)]
+    public void TimerHeap_AfterABurstOfRequests_GivesItsMemoryBackOnTheNextQuietTick(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o => { o.Alpha = 16; o.MaintenanceInterval = TimeSpan.FromSeconds(30); });
+        var peers = f.Peers(0, 24);
+        foreach (var p in peers)
+        {
+            f.Engine.Routing.OnVerifiedReply(p.Id, p.Address, f.Now, TimeSpan.FromMilliseconds(50));
+        }
+
+        var op = f.Engine.StartLookup(f.Now, f.Peers(30, 1)[0].Id);
+        var grown = f.Engine.TimerCapacity;
+        Assert.IsGreaterThanOrEqualTo(32, grown, $"16 requests with two deadlines each; seed {seed}");
+
+        // Nobody answers: the requests time out, the lookup ends at its deadline (60 s), and the next maintenance tick
+        // finds only itself in the heap.
+        f.RunUntil(() => false, TimeSpan.FromSeconds(95), null);
+        Assert.IsTrue(f.Collected.OfType<LookupCompleted>().Any(e => e.OperationId == op), $"seed {seed}");
+        Assert.AreEqual(0, f.Engine.PendingRequests, $"seed {seed}");
+        Assert.IsLessThan(16, f.Engine.TimerCapacity, $"capacity {f.Engine.TimerCapacity} after {grown}; seed {seed}");
+
+        // The heap still works after trimming: a new burst grows it again and its timers still fire.
+        var again = f.Engine.StartLookup(f.Now, f.Peers(31, 1)[0].Id);
+        f.RunUntil(() => false, TimeSpan.FromSeconds(95), null);
+        Assert.IsTrue(f.Collected.OfType<LookupCompleted>().Any(e => e.OperationId == again), $"seed {seed}");
+        Assert.AreEqual(0, f.Engine.PendingRequests, $"seed {seed}");
+    }
+
+    [TestMethod]
     [DataRow(610UL, 1)]
     [DataRow(610UL, 4)]
     public void ReplayWindow_SameDatagramAgain_DroppedWithinWindowAnsweredAfterItSlidesOut(ulong seed, int window)
