@@ -104,7 +104,7 @@ internal sealed partial class DhtEngine : IDisposable
         _crypto = crypto;
         _rng = new Xoshiro256(seed);
         _now = now;
-        _sessions = new SessionCache(crypto, options.MaxSessions, options.ReplayWindow);
+        _sessions = new SessionCache(crypto, options.MaxSessions, options.ReplayWindow) { Clock = now };
         _tokens = new AddressTokens(crypto, seed, options.TokenRotation, now);
         _routing = new RoutingTable(crypto.LocalId, options.Routing, directory);
         _storage = new RecordStorage(store ?? new InMemoryRecordStore(), options.StoreLimits);
@@ -189,6 +189,7 @@ internal sealed partial class DhtEngine : IDisposable
                     RunMaintenance();
                     ScheduleTimer(_now + _options.MaintenanceInterval, TimerKind.Maintenance, 0);
                     TrimTimers();
+                    _sessions.ExpireIdle(_now - _options.SessionIdleTimeout);
                     break;
             }
         }
@@ -339,6 +340,7 @@ internal sealed partial class DhtEngine : IDisposable
         if (now > _now)
         {
             _now = now;
+            _sessions.Clock = now;
         }
     }
 

@@ -33,6 +33,13 @@ internal sealed class EngineOptions
 
     public int ReplayWindow { get; set; } = 32;
 
+    /// <summary>
+    /// A session unused for this long is dropped on the next maintenance tick (its key is derived again when the peer
+    /// comes back). The default, 10 min, is the longest a peer's address token can stay valid (2 x TokenRotation), so
+    /// a session is never dropped while the token it holds could still be used.
+    /// </summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     public int MaxConcurrentOperations { get; set; } = 512;
 
     public int MaxTransmitQueue { get; set; } = 8192;
@@ -88,6 +95,7 @@ internal sealed class EngineOptions
         Check(MaxPendingRequests >= 16, nameof(MaxPendingRequests), MaxPendingRequests, "must be at least 16");
         Check(MaxSessions >= 16, nameof(MaxSessions), MaxSessions, "must be at least 16");
         Check(ReplayWindow is >= 1 and <= 1024, nameof(ReplayWindow), ReplayWindow, "must be between 1 and 1024");
+        Check(SessionIdleTimeout >= TimeSpan.FromSeconds(1), nameof(SessionIdleTimeout), SessionIdleTimeout, "must be at least 1 s");
         Check(MaxConcurrentOperations >= 1, nameof(MaxConcurrentOperations), MaxConcurrentOperations, "must be at least 1");
         Check(MaxTransmitQueue >= 64, nameof(MaxTransmitQueue), MaxTransmitQueue, "must be at least 64");
         Check(MaxLookupCandidates >= K, nameof(MaxLookupCandidates), MaxLookupCandidates, "must be at least K");

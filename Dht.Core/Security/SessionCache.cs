@@ -11,7 +11,8 @@ namespace Dht.Security;
 /// <remarks>
 /// <para>
 /// The simulator runs a hundred thousand engines with up to hundreds of sessions each, so a session is one struct in an
-/// array the cache owns rather than a graph of objects: the peer id, the key, the address token, the links of the LRU
+/// array the cache owns rather than a graph of objects: the peer id, the key, the address token, the time of last use
+/// (<see cref="Clock"/>, for <see cref="ExpireIdle"/>), the links of the LRU
 /// list and of the hash chain (as slot indices) and the first <see cref="InlineTags"/> nonce tags of the replay ring
 /// are all inline. The only objects per session are its <see cref="SessionKey"/> (the crypto suite's, disposed on
 /// eviction and <see cref="Clear"/>) and, once a session has seen more than <see cref="InlineTags"/> datagrams, the
@@ -56,6 +57,12 @@ internal sealed class SessionCache
     /// <summary>Least recently used slot: the next to be evicted.</summary>
     private int _tail = None;
 
+    /// <summary>
+    /// Generation of slots created by <see cref="Grow"/>: above every generation an earlier array used (see
+    /// <see cref="Compact"/>), so no handle into an earlier array matches a slot of the current one.
+    /// </summary>
+    private int _generationFloor;
+
     public SessionCache(ICryptoSuite crypto, int capacity, int replayWindow)
     {
         ArgumentNullException.ThrowIfNull(crypto);
@@ -70,6 +77,15 @@ internal sealed class SessionCache
     public int Count { get; private set; }
 
     public int Capacity => _capacity;
+
+    /// <summary>Slots of the entry array (tests check that it shrinks once most sessions expired).</summary>
+    internal int Slots => _entries.Length;
+
+    /// <summary>
+    /// The owner's current time: a session found or added is stamped with it, and <see cref="ExpireIdle"/> compares
+    /// the stamps with its cutoff. The engine sets it on every input.
+    /// </summary>
+    public Protocol.Instant Clock { get; set; }
 
     /// <summary>Session keys derived so far (cached or not).</summary>
     public long Derivations { get; private set; }
@@ -120,6 +136,30 @@ internal sealed class SessionCache
     }
 
     /// <summary>
+    /// Drops the sessions last used before <paramref name="cutoff"/> (from the least recently used on, disposing their
+    /// keys), then, when at most a quarter of the entry array is in use, moves the rest into an array half as large or
+    /// smaller (at least <see cref="InitialSlots"/>, or none at all when no session is left, as in a new cache). Every
+    /// handle issued before the call may be stale after it.
+    /// </summary>
+    /// <returns>The number of sessions dropped.</returns>
+    public int ExpireIdle(Protocol.Instant cutoff)
+    {
+        var expired = 0;
+        while (_tail != None && _entries[_tail].LastUsed < cutoff)
+        {
+            Evict(_tail);
+            expired++;
+        }
+
+        if (_entries.Length > InitialSlots && Count <= _entries.Length / 4)
+        {
+            Compact(Count == 0 ? 0 : Math.Max(InitialSlots, (int)BitOperations.RoundUpToPowerOf2((uint)(2 * Count))));
+        }
+
+        return expired;
+    }
+
+    /// <summary>
     /// Caches a session with <paramref name="key"/>, evicting (and disposing the key of) the least recently used one when
     /// full. When the peer already has a session, that one is kept and marked most recently used, and
     /// <paramref name="key"/> is disposed. Returns the cached session.
@@ -144,6 +184,7 @@ internal sealed class SessionCache
         ref var e = ref _entries[slot];
         e.Peer = peer;
         e.Key = key;
+        e.LastUsed = Clock;
         e.TokenLow = 0;
         e.TokenHigh = 0;
         e.TokenAddressHigh = 0;
@@ -311,7 +352,13 @@ internal sealed class SessionCache
     private void Grow()
     {
         var length = _entries.Length == 0 ? Math.Min(InitialSlots, _capacity) : Math.Min(2 * _entries.Length, _capacity);
+        var grown = _entries.Length;
         Array.Resize(ref _entries, length);
+        for (var slot = grown; slot < length; slot++)
+        {
+            _entries[slot].Generation = _generationFloor;
+        }
+
         var buckets = (int)BitOperations.RoundUpToPowerOf2((uint)length);
         if (buckets == _buckets.Length)
         {
@@ -321,6 +368,57 @@ internal sealed class SessionCache
         _buckets = new int[buckets];
         _buckets.AsSpan().Fill(None);
         for (var slot = 0; slot < _used; slot++)
+        {
+            ref var e = ref _entries[slot];
+            ref var bucket = ref _buckets[BucketOf(e.Peer)];
+            e.ChainNext = bucket;
+            bucket = slot;
+        }
+    }
+
+    /// <summary>
+    /// Moves the sessions, most recently used first, into slots 0 to Count - 1 of a new array of
+    /// <paramref name="length"/> slots and rebuilds the chains and the LRU list. Every slot of the new array gets a
+    /// generation above any the old array used, so a handle issued before can never match a session after.
+    /// </summary>
+    private void Compact(int length)
+    {
+        var old = _entries;
+        var generation = _generationFloor;
+        foreach (ref readonly var e in old.AsSpan())
+        {
+            generation = Math.Max(generation, e.Generation);
+        }
+
+        _generationFloor = ++generation;
+        var entries = new Entry[length];
+        var count = 0;
+        for (var slot = _head; slot != None; slot = old[slot].Next)
+        {
+            entries[count] = old[slot];
+            entries[count].Prev = count - 1;
+            entries[count].Next = count + 1;
+            count++;
+        }
+
+        for (var slot = 0; slot < length; slot++)
+        {
+            entries[slot].Generation = generation;
+        }
+
+        if (count > 0)
+        {
+            entries[count - 1].Next = None;
+        }
+
+        _entries = entries;
+        _head = count > 0 ? 0 : None;
+        _tail = count - 1;
+        _free = None;
+        _used = count;
+        _buckets = length == 0 ? [] : new int[(int)BitOperations.RoundUpToPowerOf2((uint)length)];
+        _buckets.AsSpan().Fill(None);
+        for (var slot = 0; slot < count; slot++)
         {
             ref var e = ref _entries[slot];
             ref var bucket = ref _buckets[BucketOf(e.Peer)];
@@ -353,6 +451,7 @@ internal sealed class SessionCache
 
     private void Touch(int slot)
     {
+        _entries[slot].LastUsed = Clock;
         if (slot != _head)
         {
             Unlink(slot);
@@ -427,6 +526,9 @@ internal sealed class SessionCache
 
         /// <summary>Bumped whenever the slot is freed, so handles on the old session become stale.</summary>
         public int Generation;
+
+        /// <summary>The cache's <see cref="Clock"/> when the session was last found or added.</summary>
+        public Protocol.Instant LastUsed;
 
         public ushort TokenAddressPort;
 

@@ -105,6 +105,7 @@ public sealed partial class BoundsTests
     [DataRow("MaxSessions=15", "MaxSessions")]
     [DataRow("ReplayWindow=0", "ReplayWindow")]
     [DataRow("ReplayWindow=1025", "ReplayWindow")]
+    [DataRow("SessionIdleTimeout<1s", "SessionIdleTimeout")]
     [DataRow("MaxConcurrentOperations=0", "MaxConcurrentOperations")]
     [DataRow("MaxTransmitQueue=63", "MaxTransmitQueue")]
     [DataRow("MaxLookupCandidates=K-1", "MaxLookupCandidates")]
@@ -197,6 +198,7 @@ public sealed partial class BoundsTests
             case "MaxSessions=15": o.MaxSessions = 15; break;
             case "ReplayWindow=0": o.ReplayWindow = 0; break;
             case "ReplayWindow=1025": o.ReplayWindow = 1025; break;
+            case "SessionIdleTimeout<1s": o.SessionIdleTimeout = TimeSpan.FromMilliseconds(999); break;
             case "MaxConcurrentOperations=0": o.MaxConcurrentOperations = 0; break;
             case "MaxTransmitQueue=63": o.MaxTransmitQueue = 63; break;
             case "MaxLookupCandidates=K-1": o.MaxLookupCandidates = o.K - 1; break;

@@ -261,6 +261,43 @@ public sealed partial class BoundsTests
     }
 
     [TestMethod]
+    [DataRow(612UL)]
+    public void SessionIdleTimeout_PeerQuietThatLong_SessionDroppedOnTheNextTickAndDerivedAgainWhenItReturns(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o =>
+        {
+            o.MaintenanceInterval = TimeSpan.FromSeconds(30);
+            o.SessionIdleTimeout = TimeSpan.FromMinutes(2);
+        });
+        var peers = f.Peers(0, 3);
+        bool Answered(WirePeer peer, ulong id)
+        {
+            peer.Send(f.Engine, f.Now, peer.Seal(new Message { Type = MessageType.Ping, RequestId = id }));
+            return WirePeer.Drain(f.Engine).Any(d => d.To == peer.Address && peer.OpenMessage(d.Data, $"seed {seed}").Type == MessageType.Pong);
+        }
+
+        Assert.IsTrue(Answered(peers[0], 1));
+        Assert.IsTrue(Answered(peers[1], 2));
+        Assert.AreEqual(2, f.Engine.SessionCount, $"seed {seed}");
+
+        // Ticks come at 30 s, 60 s, ... from the start. Peer 1 speaks again after a minute; the first tick more than two
+        // minutes after peer 0 last spoke (at 150 s) drops its session only.
+        f.RunUntil(() => false, TimeSpan.FromSeconds(60), null);
+        Assert.IsTrue(Answered(peers[1], 3));
+        f.RunUntil(() => false, TimeSpan.FromSeconds(89), null);
+        Assert.AreEqual(2, f.Engine.SessionCount, $"seed {seed}");
+        f.RunUntil(() => false, TimeSpan.FromSeconds(2), null);
+        Assert.AreEqual(1, f.Engine.SessionCount, $"seed {seed}");
+
+        // A dropped peer is served as before, through a session derived again.
+        Assert.IsTrue(Answered(peers[0], 4));
+        Assert.AreEqual(2, f.Engine.SessionCount, $"seed {seed}");
+        f.RunUntil(() => false, TimeSpan.FromMinutes(3), null);
+        Assert.AreEqual(0, f.Engine.SessionCount, $"seed {seed}");
+        Assert.IsTrue(Answered(peers[2], 5));
+    }
+
+    [TestMethod]
     [DataRow(610UL, 1)]
     [DataRow(610UL, 4)]
     public void ReplayWindow_SameDatagramAgain_DroppedWithinWindowAnsweredAfterItSlidesOut(ulong seed, int window)

@@ -311,6 +311,107 @@ public sealed class SessionCacheTests
         AssertStale(default, "default");
     }
 
+    [TestMethod]
+    public void ExpireIdle_DropsSessionsUnusedSinceTheCutoffOldestFirst_AndShrinksTheArray()
+    {
+        var crypto = new CountingCrypto();
+        var cache = new SessionCache(crypto, 64, 8) { Clock = Instant.FromSeconds(0) };
+        for (var i = 1; i <= 40; i++)
+        {
+            cache.Clock = Instant.FromSeconds(i);
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out _));
+        }
+
+        Assert.AreEqual(64, cache.Slots);
+
+        // Peer 3 is used again at 100 s; then everything last used before 38 s goes, least recently used first.
+        cache.Clock = Instant.FromSeconds(100);
+        Assert.IsTrue(cache.TryGet(Peer(3), out _));
+        Assert.AreEqual(36, cache.ExpireIdle(Instant.FromSeconds(38)));
+
+        Assert.AreEqual(4, cache.Count);
+        CollectionAssert.AreEqual(
+            new[] { 1, 2 }.Concat(Enumerable.Range(4, 34)).Select(i => crypto.Keys[Peer(i)]).ToList(),
+            crypto.DisposalLog,
+            "disposed in LRU order");
+        Assert.AreEqual(8, cache.Slots, "4 sessions in 64 slots: moved into 8");
+        foreach (var i in new[] { 3, 38, 39, 40 })
+        {
+            Assert.IsTrue(cache.TryGet(Peer(i), out var session), $"peer {i}");
+            Assert.AreEqual(Peer(i), session.Peer);
+            Assert.AreSame(crypto.Keys[Peer(i)], session.Key);
+        }
+
+        // The moved sessions keep their LRU order and their state; the cache grows again as before.
+        cache.Clock = Instant.FromSeconds(200);
+        Assert.IsTrue(cache.TryGet(Peer(38), out var again));
+        Assert.IsTrue(again.TryAcceptNonce(Nonce(5)));
+        Assert.IsFalse(again.TryAcceptNonce(Nonce(5)));
+        for (var i = 100; i < 161; i++)
+        {
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out _));
+        }
+
+        Assert.AreEqual(64, cache.Count);
+        Assert.AreEqual(64, cache.Slots);
+        Assert.IsFalse(cache.TryGet(Peer(3), out _), "the least recently used went first");
+        Assert.AreEqual(2, cache.ExpireIdle(Instant.FromSeconds(200)), "peers 39 and 40, last used at 100 s");
+        Assert.IsFalse(cache.TryGet(Peer(40), out _));
+        Assert.AreEqual(62, cache.ExpireIdle(Instant.FromSeconds(201)));
+        Assert.AreEqual(0, cache.Slots, "an empty cache holds no array, like a new one");
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out var fresh));
+        Assert.IsTrue(fresh.IsCurrent);
+    }
+
+    [TestMethod]
+    public void ExpireIdle_EverySessionThenNewOnes_OldHandlesStayStale()
+    {
+        var cache = new SessionCache(new CountingCrypto(), 64, 8) { Clock = Instant.FromSeconds(0) };
+        var handles = new List<Session>();
+        for (var i = 1; i <= 8; i++)
+        {
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out var session));
+            handles.Add(session);
+        }
+
+        cache.Clock = Instant.FromSeconds(10);
+        Assert.AreEqual(8, cache.ExpireIdle(Instant.FromSeconds(5)));
+        Assert.AreEqual(0, cache.Slots);
+        for (var i = 11; i <= 18; i++)
+        {
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out var session));
+            Assert.IsTrue(session.IsCurrent);
+        }
+
+        foreach (var handle in handles)
+        {
+            AssertStale(handle, "expired, its slot now another peer's");
+        }
+    }
+
+    [TestMethod]
+    public void ExpireIdle_Shrinking_MakesEveryEarlierHandleStale()
+    {
+        var cache = new SessionCache(new CountingCrypto(), 64, 8) { Clock = Instant.FromSeconds(0) };
+        var handles = new List<Session>();
+        for (var i = 1; i <= 32; i++)
+        {
+            cache.Clock = Instant.FromSeconds(i);
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out var session));
+            handles.Add(session);
+        }
+
+        Assert.AreEqual(30, cache.ExpireIdle(Instant.FromSeconds(31)));
+        foreach (var (handle, i) in handles.Select((h, i) => (h, i)))
+        {
+            AssertStale(handle, $"peer {i + 1}: expired or moved");
+        }
+
+        Assert.IsTrue(cache.TryGet(Peer(32), out var kept));
+        Assert.IsTrue(kept.IsCurrent);
+        Assert.AreEqual(Peer(32), kept.Peer);
+    }
+
     /// <summary>
     /// The cache against a plain reference (a most-recent-first list of sessions, each with a FIFO of its last
     /// accepted nonce tags): a seeded random mix of every operation must give the same answers, the same count and
@@ -433,6 +534,26 @@ public sealed class SessionCacheTests
                 cache.Clear();
                 model.Clear();
             }
+            else if (op >= 95)
+            {
+                // Time passes; sometimes the idle sessions expire (and the array may shrink, which makes every handle
+                // issued before stale: only sessions still cached may be used again, through new handles).
+                var now = cache.Clock + TimeSpan.FromSeconds(rng.NextInt32(20));
+                cache.Clock = now;
+                model.Clock = now;
+                if (op >= 97)
+                {
+                    var cutoff = now - TimeSpan.FromSeconds(rng.NextInt32(60));
+                    Assert.AreEqual(model.ExpireIdle(cutoff), cache.ExpireIdle(cutoff), where);
+                    Assert.IsLessThanOrEqualTo(Math.Max(SessionCache.InitialSlots, 4 * cache.Count), cache.Slots, where);
+                    foreach (var (session, expected) in held)
+                    {
+                        Assert.IsTrue(!session.IsCurrent || model.Contains(expected), where);
+                    }
+
+                    held.Clear();
+                }
+            }
 
             Assert.AreEqual(model.Lru.Count, cache.Count, where);
             Assert.AreEqual(model.Derivations, cache.Derivations, where);
@@ -505,6 +626,8 @@ public sealed class SessionCacheTests
 
         public CountingKey Key { get; } = key;
 
+        public Instant LastUsed { get; set; }
+
         public bool TryAcceptNonce(byte[] nonce)
         {
             var tag = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(nonce)
@@ -546,7 +669,22 @@ public sealed class SessionCacheTests
 
         public long Derivations { get; set; }
 
+        public Instant Clock { get; set; }
+
         public bool Contains(ModelSession session) => Lru.Contains(session);
+
+        public int ExpireIdle(Instant cutoff)
+        {
+            var expired = 0;
+            while (Lru.Count > 0 && Lru[^1].LastUsed < cutoff)
+            {
+                Disposed.Add(Lru[^1].Key);
+                Lru.RemoveAt(Lru.Count - 1);
+                expired++;
+            }
+
+            return expired;
+        }
 
         public ModelSession? TryGet(NodeId peer)
         {
@@ -559,6 +697,7 @@ public sealed class SessionCacheTests
             var session = Lru[i];
             Lru.RemoveAt(i);
             Lru.Insert(0, session);
+            session.LastUsed = Clock;
             return session;
         }
 
@@ -576,7 +715,7 @@ public sealed class SessionCacheTests
                 Lru.RemoveAt(Lru.Count - 1);
             }
 
-            var session = new ModelSession(peer, key, window);
+            var session = new ModelSession(peer, key, window) { LastUsed = Clock };
             Lru.Insert(0, session);
             return session;
         }
