@@ -44,6 +44,13 @@ internal sealed class Scenario
     /// </summary>
     public int MaxSessions { get; set; } = 256;
 
+    /// <summary>
+    /// Engine option SessionIdleTimeout, in seconds: a session unused this long is dropped at the next maintenance tick.
+    /// The default (600 s) keeps every session while the address token it holds can be valid; shorter trades tokens
+    /// (the next request to that peer may need its answer padded again) for memory.
+    /// </summary>
+    public double SessionIdleSeconds { get; set; } = 600;
+
     /// <summary>Routing option BucketSplitBits: accelerated lookups with 2^b sub-buckets per bucket (0 = classic Kademlia).</summary>
     public int BucketSplitBits { get; set; }
 

@@ -172,6 +172,7 @@ internal static partial class ScenarioLoader
         v.Range(s.NearKeyParallelism, 0, 16, "nearKeyParallelism");
         v.Range(s.BucketSplitBits, 0, 3, "bucketSplitBits");
         v.Range(s.MaxSessions, 16, 65536, "maxSessions");
+        v.Range(s.SessionIdleSeconds, 1, 86400, "sessionIdleSeconds");
         v.Range(s.RecordTtlSeconds, 10, 7 * 86400, "recordTtlSeconds");
         v.Require(double.IsFinite(s.RepublishSeconds) && s.RepublishSeconds > 0 && s.RepublishSeconds < s.RecordTtlSeconds,
             "republishSeconds", "must be positive and shorter than recordTtlSeconds", s.RepublishSeconds);

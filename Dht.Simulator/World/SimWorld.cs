@@ -118,6 +118,7 @@ internal sealed partial class SimWorld : IDisposable
         // Simulated addresses are dense private ranges, so the subnet diversity limits would bite: off in the simulator.
         Routing = new Dht.Routing.RoutingOptions { K = s.K, BucketSplitBits = s.BucketSplitBits, MaxContactsPerSubnetInTable = 0, MaxContactsPerSubnetPerBucket = 0 },
         MaxSessions = s.MaxSessions,
+        SessionIdleTimeout = TimeSpan.FromSeconds(s.SessionIdleSeconds),
     };
 
     private void CreateNodes()

@@ -13,6 +13,7 @@ public sealed class SimulatorCliTests
     [DataRow("""{ "nearKeyParallelism": 17 }""", "nearKeyParallelism")]
     [DataRow("""{ "putReturnQuorum": 0 }""", "putReturnQuorum")]
     [DataRow("""{ "maxSessions": 8 }""", "maxSessions")]
+    [DataRow("""{ "sessionIdleSeconds": 0.5 }""", "sessionIdleSeconds")]
     [DataRow("""{ "nodes": 1 }""", "nodes")]
     [DataRow("""{ "network": { "loss": 1.5 } }""", "network.loss")]
     [DataRow("""{ "workload": { "putsPerSecond": -1 } }""", "workload.putsPerSecond")]
