@@ -34,6 +34,7 @@ internal static class Reports
             GcPauseFraction = world.EventLoopWallSeconds > 0 ? Math.Round(world.GcPauseSeconds / world.EventLoopWallSeconds, 3) : 0,
             GcCollections = world.GcCollections,
             PeakWorkingSetBytes = peakWorkingSet,
+            InFlightBytesReserved = world.InFlightBytesReserved,
             RttMedianMs = Math.Round(rttMedianMs, 3),
             Gets = Summarize(ops, GetKinds, rttMedianMs, lookup: false),
             Puts = Summarize(ops, PutKinds, rttMedianMs, lookup: false),

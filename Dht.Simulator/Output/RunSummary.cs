@@ -41,6 +41,9 @@ internal sealed class RunSummary
 
     public required long PeakWorkingSetBytes { get; init; }
 
+    /// <summary>Bytes the simulator reserved for datagrams in flight (their peak, rounded up to slot sizes and chunks).</summary>
+    public required long InFlightBytesReserved { get; init; }
+
     public required double RttMedianMs { get; init; }
 
     /// <summary>Kinds "get" and "signedGet".</summary>

@@ -14,8 +14,8 @@ internal enum SimEventKind : byte
 }
 
 /// <summary>
-/// An event on the queue. A datagram's bytes live in the world's buffer slab; the event holds only the slab index
-/// (-1 for none), so the queue's large backing array holds no object references and garbage collections never have
-/// to scan it.
+/// An event on the queue. A datagram's bytes live in the world's <see cref="DatagramSlab"/>; the event holds only the
+/// slab handle (-1 for none) and the length, so the queue's large backing array holds no object references and garbage
+/// collections never have to scan it.
 /// </summary>
 internal readonly record struct SimEvent(SimEventKind Kind, int Node, int From = -1, int Buffer = -1, int Length = 0, int Extra = 0);

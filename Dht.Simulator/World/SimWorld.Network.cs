@@ -141,29 +141,12 @@ internal sealed partial class SimWorld
         for (var c = 0; c < copies; c++)
         {
             var jitter = net.JitterMs > 0 ? _netRng.NextDouble() * net.JitterMs : 0;
-            var buffer = RentDatagram();
-            _transmitBuffer.AsSpan(0, length).CopyTo(_buffers[buffer]);
+            var buffer = _inFlight.Rent(length);
+            _transmitBuffer.AsSpan(0, length).CopyTo(_inFlight.Get(buffer, length));
             var at = _now + Math.Max(1, (long)((delay + jitter) * TimeSpan.TicksPerMillisecond));
             Schedule(at, new SimEvent(SimEventKind.Deliver, target, from.Index, buffer, length));
         }
     }
-
-    /// <summary>
-    /// Datagrams in flight live in a slab of maximum-size buffers addressed by index, reused through a free list: no
-    /// allocation per datagram, and events refer to buffers by number rather than by reference.
-    /// </summary>
-    private int RentDatagram()
-    {
-        if (_freeBuffers.TryPop(out var index))
-        {
-            return index;
-        }
-
-        _buffers.Add(new byte[Dht.Wire.WireConstants.MaxDatagramSize]);
-        return _buffers.Count - 1;
-    }
-
-    private void ReturnDatagram(int index) => _freeBuffers.Push(index);
 
     private bool NatAllows(SimNode node, int from) =>
         node.NatMappings!.TryGetValue(from, out var until) && until >= _now;

@@ -30,8 +30,7 @@ internal sealed partial class SimWorld : IDisposable
     private NodeId[]? _sortedIds;
     private int[]? _sortedOrder;
     private readonly byte[] _transmitBuffer = new byte[2048];
-    private readonly List<byte[]> _buffers = [];
-    private readonly Stack<int> _freeBuffers = new();
+    private readonly DatagramSlab _inFlight = new();
     private readonly XxHash3 _trace = new();
     private readonly byte[] _traceScratch = new byte[32];
     private readonly long _endTicks;
@@ -86,6 +85,9 @@ internal sealed partial class SimWorld : IDisposable
 
     /// <summary>Garbage collections during the event loop, by generation (a gen-2 collection counts in all three).</summary>
     public int[] GcCollections { get; private set; } = [0, 0, 0];
+
+    /// <summary>Bytes reserved for datagrams in flight: the slab's peak, since it never gives chunks back.</summary>
+    public long InFlightBytesReserved => _inFlight.BytesReserved;
 
     public double NowSeconds => _now / (double)TimeSpan.TicksPerSecond;
 
@@ -218,7 +220,7 @@ internal sealed partial class SimWorld : IDisposable
         _trace.Append(s[..21]);
         if (e.Buffer >= 0)
         {
-            _trace.Append(_buffers[e.Buffer].AsSpan(0, e.Length));
+            _trace.Append(_inFlight.Get(e.Buffer, e.Length));
         }
     }
 
@@ -274,12 +276,12 @@ internal sealed partial class SimWorld : IDisposable
             }
 
             Accounting.Delivered++;
-            node.Engine.HandleDatagram(node.LocalTime(_now), _nodes[e.From].Address, _buffers[e.Buffer].AsSpan(0, e.Length));
+            node.Engine.HandleDatagram(node.LocalTime(_now), _nodes[e.From].Address, _inFlight.Get(e.Buffer, e.Length));
             Drain(node);
         }
         finally
         {
-            ReturnDatagram(e.Buffer);
+            _inFlight.Return(e.Buffer);
         }
     }
 
@@ -328,7 +330,7 @@ internal sealed partial class SimWorld : IDisposable
             if (e.Kind == SimEventKind.Deliver)
             {
                 Accounting.InFlight++;
-                ReturnDatagram(e.Buffer);
+                _inFlight.Return(e.Buffer);
             }
         }
 
