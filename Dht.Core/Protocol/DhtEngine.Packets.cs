@@ -108,7 +108,7 @@ internal sealed partial class DhtEngine
         // Contacts are decoded into a reused buffer: every consumer copies what it keeps before the next datagram. The
         // buffer (1.7 KB) is created by the first NODES answer: engines that never run a lookup never need it.
         var scratch = plaintext.Length > 0 && plaintext[0] == (byte)MessageType.Nodes
-            ? _decodeContacts ??= new WireContact[MessageCodec.MaxContactsPerDatagram]
+            ? _decodeContacts ??= new ContactSlice()
             : null;
         // One decoded message per engine, reused like the contact buffer: handlers copy what they keep.
         var message = _decoded ??= new Message();

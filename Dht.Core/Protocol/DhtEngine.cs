@@ -62,7 +62,7 @@ internal sealed partial class DhtEngine : IDisposable
     private static Message? _decoded;
 
     [ThreadStatic]
-    private static WireContact[]? _decodeContacts;
+    private static ContactSlice? _decodeContacts;
 
     private readonly Dictionary<ulong, PendingRequest> _pending = [];
     private readonly Dictionary<long, Operation> _operations = [];

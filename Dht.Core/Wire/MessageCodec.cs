@@ -81,8 +81,10 @@ internal static class MessageCodec
             case MessageType.Nodes:
                 w.WriteByte(m.Total);
                 w.WriteByte((byte)m.Contacts.Count);
-                foreach (var c in m.Contacts)
+                for (var i = 0; i < m.Contacts.Count; i++)
                 {
+                    // An index loop: foreach over the interface boxed an enumerator per NODES answer.
+                    var c = m.Contacts[i];
                     WriteAddress(ref w, c.Address);
                     w.WriteNodeId(c.Id);
                 }
@@ -112,10 +114,10 @@ internal static class MessageCodec
 
     /// <summary>
     /// Decodes one message; on failure returns the reason and leaves <paramref name="message"/> null. With
-    /// <paramref name="contactScratch"/> (at least <see cref="MaxContactsPerDatagram"/> long) NODES contacts are decoded
-    /// into it instead of a new array: the message is then valid only until the next decode with the same scratch.
+    /// <paramref name="contactScratch"/> NODES contacts are decoded into its buffer and the message's contacts are that
+    /// instance, instead of a new array: the message is then valid only until the next decode with the same scratch.
     /// </summary>
-    public static DropReason TryDecode(ReadOnlySpan<byte> plaintext, out Message? message, WireContact[]? contactScratch = null)
+    public static DropReason TryDecode(ReadOnlySpan<byte> plaintext, out Message? message, ContactSlice? contactScratch = null)
     {
         var m = new Message();
         var reason = TryDecode(plaintext, m, contactScratch);
@@ -128,7 +130,7 @@ internal static class MessageCodec
     /// datagram: the decoded message is valid only until the next decode into it). On failure the contents are
     /// unspecified.
     /// </summary>
-    public static DropReason TryDecode(ReadOnlySpan<byte> plaintext, Message into, WireContact[]? contactScratch)
+    public static DropReason TryDecode(ReadOnlySpan<byte> plaintext, Message into, ContactSlice? contactScratch)
     {
         ArgumentNullException.ThrowIfNull(into);
         into.Reset();
@@ -204,7 +206,7 @@ internal static class MessageCodec
         return DropReason.None;
     }
 
-    private static DropReason ReadBody(ref WireReader r, Message m, WireContact[]? contactScratch)
+    private static DropReason ReadBody(ref WireReader r, Message m, ContactSlice? contactScratch)
     {
         switch (m.Type)
         {
@@ -279,7 +281,7 @@ internal static class MessageCodec
         return reason;
     }
 
-    private static DropReason ReadNodes(ref WireReader r, Message m, WireContact[]? contactScratch)
+    private static DropReason ReadNodes(ref WireReader r, Message m, ContactSlice? contactScratch)
     {
         if (!r.TryReadByte(out var total) || !r.TryReadByte(out var count))
         {
@@ -298,7 +300,7 @@ internal static class MessageCodec
         }
 
         m.Total = total;
-        var contacts = contactScratch is not null && contactScratch.Length >= count ? contactScratch : new WireContact[count];
+        var contacts = contactScratch?.Buffer ?? new WireContact[count];
         for (var i = 0; i < count; i++)
         {
             var reason = TryReadAddress(ref r, out var address);
@@ -315,7 +317,7 @@ internal static class MessageCodec
             contacts[i] = new WireContact(id, address);
         }
 
-        m.Contacts = contacts == contactScratch ? new ArraySegment<WireContact>(contacts, 0, count) : contacts;
+        m.Contacts = contactScratch is not null ? contactScratch.Take(count) : contacts;
         return DropReason.None;
     }
 

@@ -122,7 +122,7 @@ public sealed class GoldenVectorTests
     public void TryDecode_IntoReusedMessage_LeavesNothingFromThePreviousOne()
     {
         var reused = new Message();
-        var scratch = new WireContact[MessageCodec.MaxContactsPerDatagram];
+        var scratch = new ContactSlice();
         var vectors = GoldenMessages.All().ToList();
         foreach (var (name, create, hex) in vectors.Concat(Enumerable.Reverse(vectors)))
         {

@@ -243,18 +243,24 @@ public sealed class MessageCodecFuzzTests
     }
 
     [TestMethod]
-    public void TryDecode_WithContactScratch_SameContactsAndShortScratchFallsBack()
+    public void TryDecode_WithContactScratch_SameContactsDecodedIntoTheScratchUntilTheNextDecode()
     {
         var input = Golden("NodesMixed");
         Assert.AreEqual(DropReason.None, MessageCodec.TryDecode(input, out var plain));
-        var scratch = new WireContact[MessageCodec.MaxContactsPerDatagram];
+        var scratch = new ContactSlice();
         Assert.AreEqual(DropReason.None, MessageCodec.TryDecode(input, out var pooled, scratch));
         CollectionAssert.AreEqual(plain!.Contacts.ToList(), pooled!.Contacts.ToList());
-        Assert.AreEqual(plain.Contacts[0], scratch[0], "decoded into the scratch buffer");
+        Assert.AreSame(scratch, pooled.Contacts, "the message's contacts are the scratch itself");
+        Assert.AreEqual(plain.Contacts[0], scratch.Buffer[0], "decoded into the scratch buffer");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => pooled.Contacts[pooled.Contacts.Count]);
 
-        var tooShort = new WireContact[1];
-        Assert.AreEqual(DropReason.None, MessageCodec.TryDecode(input, out var fallback, tooShort));
-        CollectionAssert.AreEqual(plain.Contacts.ToList(), fallback!.Contacts.ToList());
-        Assert.AreEqual(default, tooShort[0], "a scratch too short is left alone");
+        // The next decode into the same scratch replaces the contacts the earlier message shows.
+        var other = new Message { Type = MessageType.Nodes, RequestId = 9, Token = 1, HasToken = true, Contacts = [plain.Contacts[^1]] };
+        var buffer = new byte[WireConstants.MaxMessageSize];
+        var length = MessageCodec.Encode(other, buffer);
+        Assert.AreEqual(DropReason.None, MessageCodec.TryDecode(buffer.AsSpan(0, length), out var second, scratch));
+        Assert.HasCount(1, second!.Contacts);
+        Assert.HasCount(1, pooled.Contacts);
+        Assert.AreEqual(plain.Contacts[^1], pooled.Contacts[0]);
     }
 }
