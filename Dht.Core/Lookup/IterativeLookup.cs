@@ -37,6 +37,9 @@ internal sealed class IterativeLookup
 
     public IReadOnlyList<LookupCandidate> Candidates => _candidates;
 
+    /// <summary>The XOR distance of <paramref name="candidate"/> to the target (the sort key; not stored per candidate).</summary>
+    public NodeId DistanceOf(LookupCandidate candidate) => candidate.Id.Xor(Target);
+
     /// <summary>Adds candidates learned from a response or the routing table; ignores self, zero ids and duplicates.</summary>
     public void AddCandidate(NodeId id, PeerAddress address, int discoveredRound = 0, TimeSpan rtt = default)
     {
@@ -64,8 +67,13 @@ internal sealed class IterativeLookup
 
             _candidates.RemoveAt(victim);
         }
+        else if (_candidates.Count == _candidates.Capacity)
+        {
+            // Grow by doubling as List would, but never past the cap.
+            _candidates.Capacity = Math.Min(2 * _candidates.Capacity, _maxCandidates);
+        }
 
-        _candidates.Insert(index, new LookupCandidate(id, address, distance) { DiscoveredRound = discoveredRound, Rtt = rtt });
+        _candidates.Insert(index, new LookupCandidate(id, address) { DiscoveredRound = discoveredRound, Rtt = rtt });
     }
 
     /// <summary>Adds the contacts a responder named; they count as learned in the responder's query round.</summary>
@@ -147,7 +155,7 @@ internal sealed class IterativeLookup
 
                     break;
                 case CandidateState.NotContacted:
-                    if (InFlight >= _alpha && !(NearRadius is { } radius && c.Distance <= radius))
+                    if (InFlight >= _alpha && !(NearRadius is { } radius && DistanceOf(c) <= radius))
                     {
                         // Past alpha only likely replicas are asked: one of them answering ends a GET.
                         return null;
@@ -244,7 +252,7 @@ internal sealed class IterativeLookup
     {
         foreach (var c in _candidates)
         {
-            if (c.Distance >= distance)
+            if (DistanceOf(c) >= distance)
             {
                 return false;
             }
@@ -280,14 +288,14 @@ internal sealed class IterativeLookup
     private LookupCandidate FastestEquivalent(int closestIndex)
     {
         var closest = _candidates[closestIndex];
-        var near = NearRadius is { } radius && closest.Distance <= radius;
-        var prefix = closest.Distance.CommonPrefixLength(default);
+        var near = NearRadius is { } radius && DistanceOf(closest) <= radius;
+        var prefix = closest.Id.CommonPrefixLength(Target);
         var best = closest;
         var bestRtt = EffectiveRtt(closest);
         for (var i = closestIndex + 1; i < _candidates.Count; i++)
         {
             var c = _candidates[i];
-            var same = near ? c.Distance <= NearRadius!.Value : c.Distance.CommonPrefixLength(default) == prefix;
+            var same = near ? DistanceOf(c) <= NearRadius!.Value : c.Id.CommonPrefixLength(Target) == prefix;
             if (!same)
             {
                 break;
@@ -311,7 +319,7 @@ internal sealed class IterativeLookup
         while (lo <= hi)
         {
             var mid = (lo + hi) >>> 1;
-            var c = _candidates[mid].Distance.CompareTo(distance);
+            var c = DistanceOf(_candidates[mid]).CompareTo(distance);
             if (c == 0)
             {
                 return mid;

@@ -3,14 +3,20 @@ using Dht.Protocol;
 namespace Dht.Lookup;
 
 /// <summary>A node a lookup knows of: its id, address, state, and what it answered.</summary>
-internal sealed class LookupCandidate(NodeId id, PeerAddress address, NodeId distance)
+/// <remarks>
+/// Lookups create many of these (most never asked), so each is kept small (80 bytes): the XOR distance to the target
+/// (the sort key) is not stored, it is <c>Id XOR target</c> (see <see cref="IterativeLookup.DistanceOf"/>), and the
+/// address is kept as its three parts, since a <see cref="PeerAddress"/> field would be padded to 24 bytes.
+/// </remarks>
+internal sealed class LookupCandidate(NodeId id, PeerAddress address)
 {
+    private readonly ulong _addressHigh = address.High;
+    private readonly ulong _addressLow = address.Low;
+    private readonly ushort _port = address.Port;
+
     public NodeId Id { get; } = id;
 
-    public PeerAddress Address { get; } = address;
-
-    /// <summary>XOR distance to the lookup's target (sort key).</summary>
-    public NodeId Distance { get; } = distance;
+    public PeerAddress Address => new(_addressHigh, _addressLow, _port);
 
     public CandidateState State { get; set; }
 

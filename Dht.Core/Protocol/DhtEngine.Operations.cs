@@ -107,7 +107,7 @@ internal sealed partial class DhtEngine
         }
 
         op.Lookup.OnSuccess(candidate);
-        if (op.StoredTo is { } storedTo && candidate.Distance <= op.StoreThreshold && storedTo.Add(candidate.Id))
+        if (op.StoredTo is { } storedTo && op.Lookup.DistanceOf(candidate) <= op.StoreThreshold && storedTo.Add(candidate.Id))
         {
             SendStore(op, candidate);
         }
@@ -151,13 +151,14 @@ internal sealed partial class DhtEngine
             op.BestCount = 1;
             op.ValueHops = queryRound;
             op.BestTtlSeconds = ttlSeconds;
-            op.BestFarthest = responder.Distance;
+            op.BestFarthest = op.Lookup.DistanceOf(responder);
         }
         else if (record.Sequence == op.Best.Sequence && record.Value.Span.SequenceEqual(op.Best.Value.Span))
         {
             op.BestCount++;
             op.ValueHops = Math.Max(op.ValueHops, queryRound);
-            op.BestFarthest = responder.Distance > op.BestFarthest ? responder.Distance : op.BestFarthest;
+            var distance = op.Lookup.DistanceOf(responder);
+            op.BestFarthest = distance > op.BestFarthest ? distance : op.BestFarthest;
         }
 
         if (!record.IsMutable)
@@ -282,11 +283,13 @@ internal sealed partial class DhtEngine
         }
 
         var rounds = op.Lookup.Rounds;
+        // No copy of the candidate list: a finished operation's lookup is never changed again (every path that feeds
+        // it checks Finished, and the operation has left _operations).
         var stats = new OperationStats(
             op.Lookup.RequestsSent + op.Attempted,
             rounds,
             op.Kind == OperationKind.Get ? op.ValueHops : rounds,
-            _options.CollectLookupDetails ? [.. op.Lookup.Candidates] : null);
+            _options.CollectLookupDetails ? op.Lookup.Candidates : null);
         switch (op.Kind)
         {
             case OperationKind.Bootstrap:

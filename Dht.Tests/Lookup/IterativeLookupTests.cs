@@ -34,7 +34,7 @@ public sealed class IterativeLookupTests
 
     /// <summary>The candidates' distances (their ids' low 64 bits, as the high bits are zero), in list order.</summary>
     private static ulong[] Distances(IterativeLookup lookup) =>
-        [.. lookup.Candidates.Select(c => BinaryPrimitives.ReadUInt64BigEndian(c.Distance.ToArray().AsSpan(24)))];
+        [.. lookup.Candidates.Select(c => BinaryPrimitives.ReadUInt64BigEndian(lookup.DistanceOf(c).ToArray().AsSpan(24)))];
 
     [TestMethod]
     [DataRow(1)]
@@ -81,7 +81,7 @@ public sealed class IterativeLookupTests
         Assert.HasCount(ids.Count, lookup.Candidates, $"seed {seed}");
         var expected = ids.OrderBy(id => id.Xor(target)).ToList();
         CollectionAssert.AreEqual(expected, lookup.Candidates.Select(c => c.Id).ToList(), $"seed {seed}");
-        Assert.IsTrue(lookup.Candidates.All(c => c.Distance == c.Id.Xor(target)), $"seed {seed}");
+        Assert.IsTrue(lookup.Candidates.All(c => lookup.DistanceOf(c) == c.Id.Xor(target)), $"seed {seed}");
     }
 
     [TestMethod]
@@ -285,7 +285,7 @@ public sealed class IterativeLookupTests
     public void HasUnansweredCloserThan_TracksTheClosestCandidates()
     {
         var lookup = NewLookup(20, 3, 200, 1, 2, 3);
-        var farthest = lookup.Find(Id(3))!.Distance;
+        var farthest = lookup.DistanceOf(lookup.Find(Id(3))!);
         Assert.IsTrue(lookup.HasUnansweredCloserThan(farthest), "1 and 2 not asked yet");
         var a = lookup.TryGetNext()!;
         var b = lookup.TryGetNext()!;
@@ -293,7 +293,7 @@ public sealed class IterativeLookupTests
         Assert.IsTrue(lookup.HasUnansweredCloserThan(farthest), "2 still in flight");
         lookup.OnFailure(b);
         Assert.IsFalse(lookup.HasUnansweredCloserThan(farthest), "a failure counts as answered");
-        Assert.IsFalse(lookup.HasUnansweredCloserThan(lookup.Find(Id(1))!.Distance), "nothing closer than the closest");
+        Assert.IsFalse(lookup.HasUnansweredCloserThan(lookup.DistanceOf(lookup.Find(Id(1))!)), "nothing closer than the closest");
     }
 
     [TestMethod]
