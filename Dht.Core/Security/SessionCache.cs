@@ -137,9 +137,9 @@ internal sealed class SessionCache
 
     /// <summary>
     /// Drops the sessions last used before <paramref name="cutoff"/> (from the least recently used on, disposing their
-    /// keys), then, when at most a quarter of the entry array is in use, moves the rest into an array half as large or
-    /// smaller (at least <see cref="InitialSlots"/>, or none at all when no session is left, as in a new cache). Every
-    /// handle issued before the call may be stale after it.
+    /// keys), then, when at most half of the entry array is in use, moves the rest into an array of one and a half
+    /// times their number (at least <see cref="InitialSlots"/>, or none at all when no session is left, as in a new
+    /// cache). Every handle issued before the call may be stale after it.
     /// </summary>
     /// <returns>The number of sessions dropped.</returns>
     public int ExpireIdle(Protocol.Instant cutoff)
@@ -151,9 +151,12 @@ internal sealed class SessionCache
             expired++;
         }
 
-        if (_entries.Length > InitialSlots && Count <= _entries.Length / 4)
+        // Shrink once at most half the slots are in use, to one and a half times the sessions left: a slot costs 144
+        // bytes, and after a burst most engines keep only a few sessions. Compaction runs at most once per maintenance
+        // tick, and a compacted array must lose a quarter of its sessions again before the next one.
+        if (_entries.Length > InitialSlots && Count <= _entries.Length / 2)
         {
-            Compact(Count == 0 ? 0 : Math.Max(InitialSlots, (int)BitOperations.RoundUpToPowerOf2((uint)(2 * Count))));
+            Compact(Count == 0 ? 0 : Math.Max(InitialSlots, Count + (Count / 2)));
         }
 
         return expired;

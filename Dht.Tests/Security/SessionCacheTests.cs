@@ -334,7 +334,7 @@ public sealed class SessionCacheTests
             new[] { 1, 2 }.Concat(Enumerable.Range(4, 34)).Select(i => crypto.Keys[Peer(i)]).ToList(),
             crypto.DisposalLog,
             "disposed in LRU order");
-        Assert.AreEqual(8, cache.Slots, "4 sessions in 64 slots: moved into 8");
+        Assert.AreEqual(6, cache.Slots, "4 sessions in 64 slots: moved into 6");
         foreach (var i in new[] { 3, 38, 39, 40 })
         {
             Assert.IsTrue(cache.TryGet(Peer(i), out var session), $"peer {i}");
@@ -545,7 +545,7 @@ public sealed class SessionCacheTests
                 {
                     var cutoff = now - TimeSpan.FromSeconds(rng.NextInt32(60));
                     Assert.AreEqual(model.ExpireIdle(cutoff), cache.ExpireIdle(cutoff), where);
-                    Assert.IsLessThanOrEqualTo(Math.Max(SessionCache.InitialSlots, 4 * cache.Count), cache.Slots, where);
+                    Assert.IsLessThanOrEqualTo(Math.Max(SessionCache.InitialSlots, 2 * cache.Count), cache.Slots, where);
                     foreach (var (session, expected) in held)
                     {
                         Assert.IsTrue(!session.IsCurrent || model.Contains(expected), where);
