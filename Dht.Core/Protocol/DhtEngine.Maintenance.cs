@@ -8,7 +8,7 @@ internal sealed partial class DhtEngine
     private void RunMaintenance()
     {
         _storage.RemoveExpired(_now);
-        var budget = _options.MaxMaintenanceOperations - CountMaintenanceOperations();
+        var budget = _options.MaxMaintenanceOperations - _maintenanceOperations;
         budget = Rebootstrap(budget);
         budget = Republish(budget);
         budget = Replicate(budget);
@@ -17,20 +17,6 @@ internal sealed partial class DhtEngine
 
     /// <summary>The empty result of <see cref="DueKeys"/>; never modified.</summary>
     private static readonly List<NodeId> NothingDue = [];
-
-    private int CountMaintenanceOperations()
-    {
-        var count = 0;
-        foreach (var op in _operations.Values)
-        {
-            if (op.IsMaintenance)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
 
     /// <summary>
     /// A node whose table holds fewer than k/2 contacts (its bootstrap found nobody, or it lost its contacts) bootstraps

@@ -37,7 +37,7 @@ internal sealed partial class DhtEngine
             op.Lookup.NearExtraParallelism = returnQuorum is not null ? _options.K : _options.NearKeyParallelism;
         }
 
-        if (!op.IsMaintenance && _operations.Count(o => !o.Value.IsMaintenance) >= _options.MaxConcurrentOperations)
+        if (!op.IsMaintenance && _operations.Count - _maintenanceOperations >= _options.MaxConcurrentOperations)
         {
             // Bound reached: the operation fails at once with a reason the caller can act on.
             op.Finished = true;
@@ -46,6 +46,7 @@ internal sealed partial class DhtEngine
         }
 
         _operations[op.Id] = op;
+        _maintenanceOperations += op.IsMaintenance ? 1 : 0;
         _routing.MarkBucketUsed(target, _now);
         ScheduleTimer(op.Deadline, TimerKind.OperationDeadline, (ulong)op.Id);
         return op;
@@ -276,7 +277,7 @@ internal sealed partial class DhtEngine
         }
 
         op.Finished = true;
-        _operations.Remove(op.Id);
+        ForgetOperation(op);
         if (op.IsMaintenance || op.Reported)
         {
             return;

@@ -66,6 +66,9 @@ internal sealed partial class DhtEngine : IDisposable
 
     private readonly Dictionary<ulong, PendingRequest> _pending = [];
     private readonly Dictionary<long, Operation> _operations = [];
+
+    /// <summary>How many of <see cref="_operations"/> are maintenance operations (refresh, replication).</summary>
+    private int _maintenanceOperations;
     private readonly PriorityQueue<TimerEntry, (long Ticks, long Seq)> _timers = new();
     private readonly Queue<OutgoingDatagram> _transmit = new();
     private readonly Queue<EngineEvent> _events = new();
@@ -304,13 +307,23 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>Abandons an operation; no event is emitted for it.</summary>
     public bool Cancel(long operationId)
     {
-        if (!_operations.Remove(operationId, out var op))
+        if (!_operations.TryGetValue(operationId, out var op))
         {
             return false;
         }
 
+        ForgetOperation(op);
         op.Finished = true;
         return true;
+    }
+
+    /// <summary>Removes a running operation from the table, keeping the count of maintenance operations in step.</summary>
+    private void ForgetOperation(Operation op)
+    {
+        if (_operations.Remove(op.Id))
+        {
+            _maintenanceOperations -= op.IsMaintenance ? 1 : 0;
+        }
     }
 
     /// <summary>Drops the sessions and empties the routing table (releasing its entries in a shared directory).</summary>

@@ -26,6 +26,13 @@ internal sealed class RecordStorage
     private readonly IRecordStore _store;
     private Dictionary<NodeId, int>? _perSource; // looked up only, never enumerated; created by the first remote record
 
+    /// <summary>
+    /// No stored record expires before this instant (in ticks): a lower bound that every write lowers to the expiry it
+    /// writes and every scan of <see cref="RemoveExpired"/> sets exactly, so a maintenance tick scans the store only
+    /// when something may have expired.
+    /// </summary>
+    private long _noExpiryBeforeTicks = long.MaxValue;
+
     public RecordStorage(IRecordStore store, RecordStoreLimits limits)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -35,6 +42,7 @@ internal sealed class RecordStorage
         Limits = limits;
         foreach (var stored in store.EnumerateByKey())
         {
+            _noExpiryBeforeTicks = Math.Min(_noExpiryBeforeTicks, stored.ExpiresAtTicks);
             if (!stored.IsLocal)
             {
                 AddToSource(stored.Source, 1);
@@ -143,24 +151,33 @@ internal sealed class RecordStorage
         return true;
     }
 
-    /// <summary>Removes every record that has expired at <paramref name="now"/>; returns how many. O(n).</summary>
+    /// <summary>
+    /// Removes every record that has expired at <paramref name="now"/>; returns how many. O(n) when a record may have
+    /// expired since the last scan, O(1) otherwise.
+    /// </summary>
     public int RemoveExpired(Instant now)
     {
-        if (Count == 0)
+        if (Count == 0 || now.Ticks < _noExpiryBeforeTicks)
         {
-            // Every maintenance tick of every node lands here; most nodes store nothing at all.
+            // Every maintenance tick of every node lands here; most nodes store nothing, or nothing due to expire.
             return 0;
         }
 
         List<StoredRecord>? expired = null;
+        var earliest = long.MaxValue;
         foreach (var stored in _store.EnumerateByKey())
         {
             if (IsExpired(stored, now))
             {
                 (expired ??= []).Add(stored);
             }
+            else
+            {
+                earliest = Math.Min(earliest, stored.ExpiresAtTicks);
+            }
         }
 
+        _noExpiryBeforeTicks = earliest;
         if (expired is null)
         {
             return 0;
@@ -191,6 +208,12 @@ internal sealed class RecordStorage
 
     private static bool IsExpired(StoredRecord stored, Instant now) => now.Ticks >= stored.ExpiresAtTicks;
 
+    private void Upsert(StoredRecord stored)
+    {
+        _store.Upsert(stored);
+        _noExpiryBeforeTicks = Math.Min(_noExpiryBeforeTicks, stored.ExpiresAtTicks);
+    }
+
     private RecordRejection TryInsert(DhtRecord record, NodeId source, bool isLocal, Instant now, Instant expiresAt)
     {
         if (!isLocal && CountFromSource(source) >= Limits.MaxRecordsPerSource)
@@ -208,7 +231,7 @@ internal sealed class RecordStorage
             AddToSource(source, 1);
         }
 
-        _store.Upsert(new StoredRecord(record, source, isLocal, now.Ticks, expiresAt.Ticks));
+        Upsert(new StoredRecord(record, source, isLocal, now.Ticks, expiresAt.Ticks));
         return RecordRejection.None;
     }
 
@@ -228,7 +251,7 @@ internal sealed class RecordStorage
         }
 
         MoveQuota(existing, newSource, newIsLocal);
-        _store.Upsert(new StoredRecord(record, newSource, newIsLocal, now.Ticks, expiresAt.Ticks));
+        Upsert(new StoredRecord(record, newSource, newIsLocal, now.Ticks, expiresAt.Ticks));
         return RecordRejection.None;
     }
 
@@ -240,7 +263,7 @@ internal sealed class RecordStorage
         var newSource = becomesLocal ? source : existing.Source;
         MoveQuota(existing, newSource, existing.IsLocal || isLocal);
         var expires = Math.Max(existing.ExpiresAtTicks, expiresAt.Ticks);
-        _store.Upsert(new StoredRecord(existing.Record, newSource, existing.IsLocal || isLocal, existing.StoredAtTicks, expires));
+        Upsert(new StoredRecord(existing.Record, newSource, existing.IsLocal || isLocal, existing.StoredAtTicks, expires));
         return RecordRejection.None;
     }
 

@@ -274,6 +274,56 @@ public sealed class RecordStorageTests
     }
 
     [TestMethod]
+    public void RemoveExpired_NothingDueYet_DoesNotScanTheStore()
+    {
+        var store = new ScanCountingStore();
+        store.Upsert(new StoredRecord(Immutable(9), PeerB, false, 0, (T0 + 4 * Hour).Ticks)); // loaded from disk
+        var storage = new RecordStorage(store, new RecordStoreLimits());
+        Assert.AreEqual(RecordRejection.None, storage.TryStore(Immutable(1), null, PeerA, false, T0, 2 * Hour));
+        Assert.AreEqual(RecordRejection.None, storage.TryStore(Immutable(2), null, PeerA, false, T0, 3 * Hour));
+        var scans = store.Scans;
+
+        // Nothing expires before 2 h: no scan. At 2 h one record goes, and the next bound is 3 h.
+        Assert.AreEqual(0, storage.RemoveExpired(T0 + Hour));
+        Assert.AreEqual(0, storage.RemoveExpired(T0 + 2 * Hour - TimeSpan.FromTicks(1)));
+        Assert.AreEqual(scans, store.Scans, "no scan before the earliest expiry");
+        Assert.AreEqual(1, storage.RemoveExpired(T0 + 2 * Hour));
+        Assert.AreEqual(scans + 1, store.Scans);
+        Assert.AreEqual(0, storage.RemoveExpired(T0 + 3 * Hour - TimeSpan.FromTicks(1)));
+        Assert.AreEqual(scans + 1, store.Scans);
+
+        // A write with an earlier expiry (a replacement with a shorter TTL) lowers the bound at once.
+        Assert.AreEqual(RecordRejection.None, storage.TryStore(Immutable(3), null, PeerA, false, T0 + 2 * Hour, TimeSpan.FromMinutes(10)));
+        Assert.AreEqual(1, storage.RemoveExpired(T0 + 2 * Hour + TimeSpan.FromMinutes(10)));
+        Assert.AreEqual(1, storage.RemoveExpired(T0 + 3 * Hour));
+        Assert.AreEqual(1, storage.RemoveExpired(T0 + 4 * Hour), "the record loaded from the store counts too");
+        Assert.AreEqual(0, storage.Count);
+    }
+
+    private sealed class ScanCountingStore : IRecordStore
+    {
+        private readonly InMemoryRecordStore _inner = new();
+
+        public int Scans { get; private set; }
+
+        public int Count => _inner.Count;
+
+        public long TotalBytes => _inner.TotalBytes;
+
+        public bool TryGet(NodeId key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out StoredRecord record) => _inner.TryGet(key, out record);
+
+        public void Upsert(StoredRecord record) => _inner.Upsert(record);
+
+        public bool Remove(NodeId key) => _inner.Remove(key);
+
+        public IEnumerable<StoredRecord> EnumerateByKey()
+        {
+            Scans++;
+            return _inner.EnumerateByKey();
+        }
+    }
+
+    [TestMethod]
     public void TryStore_OverExpiredRecord_TreatedAsAbsent()
     {
         var storage = NewStorage(new RecordStoreLimits { MaxRecordsPerSource = 1 });
