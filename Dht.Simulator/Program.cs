@@ -15,6 +15,7 @@ internal static class Program
     private const int ExitOk = 0;
     private const int ExitViolations = 1;
     private const int ExitUsage = 2;
+    private const int ExitOutOfMemory = 3;
 
     private const string Usage = """
         usage: dht-sim run <scenario.json> [--seed N] [--nodes N] [--out DIR]
@@ -89,6 +90,10 @@ internal static class Program
             Console.Error.WriteLine($"error: {options.ScenarioPath}: rejected by the engine: {e.Message}");
             return ExitUsage;
         }
+        catch (OutOfMemoryException)
+        {
+            return OutOfMemory(scenario, "while creating the nodes");
+        }
 
         using (world)
         {
@@ -97,7 +102,15 @@ internal static class Program
             var rtt = world.MedianRttMs();
             ui.Line(string.Create(CultureInfo.InvariantCulture,
                 $"{scenario.Name}: {scenario.Nodes:N0} nodes, {(real ? "real" : "modeled")} crypto, seed {scenario.Seed}, {scenario.DurationSeconds:0.#} s simulated; setup {wall.Elapsed.TotalSeconds:0.0} s, rtt median {rtt:0.0} ms"));
-            ui.Run(world, wall);
+            try
+            {
+                ui.Run(world, wall);
+            }
+            catch (OutOfMemoryException)
+            {
+                return OutOfMemory(scenario, string.Create(CultureInfo.InvariantCulture, $"at simulated second {world.NowSeconds:0.#} of {scenario.DurationSeconds:0.#}"));
+            }
+
             wall.Stop();
             var peak = Process.GetCurrentProcess().PeakWorkingSet64;
             var summary = Reports.Summarize(scenario, world, rtt, wall.Elapsed.TotalSeconds, peak);
@@ -121,6 +134,19 @@ internal static class Program
 
             return ExitOk;
         }
+    }
+
+    /// <summary>
+    /// A run that exhausts memory ends with a message a user can act on and its own exit code, instead of the runtime's
+    /// bare "Out of memory." and a crash. Collecting first frees what the failed run held, so the message can be written.
+    /// </summary>
+    private static int OutOfMemory(Scenario scenario, string when)
+    {
+        GC.Collect();
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"error: {scenario.Name} ran out of memory {when} ({scenario.Nodes:N0} nodes, peak working set {peak / 1e9:0.00} GB). Run fewer nodes (--nodes), fewer sessions per node (maxSessions), a shorter scenario, or on a machine with more memory."));
+        return ExitOutOfMemory;
     }
 
     private static string ReplayCommand(string path, ulong seed, int? nodes)

@@ -83,6 +83,44 @@ public sealed class SimulatorCliTests
         }
     }
 
+    [TestMethod]
+    [Timeout(180_000, CooperativeCancellation = true)]
+    public void Run_OutOfMemory_ExitsWithCode3AndAnActionableMessage()
+    {
+        // A separate process with its heap capped at 48 MB: 20,000 warm-started nodes need several hundred.
+        var dir = TempDir();
+        var path = Path.Combine(dir, "big.json");
+        File.WriteAllText(path, """
+            { "name": "big", "seed": 3, "nodes": 20000, "crypto": "modeled", "warmStart": true, "joinSeconds": 0, "durationSeconds": 30, "workload": { "startSeconds": 5 } }
+            """);
+        var dll = Path.Combine(AppContext.BaseDirectory, "Dht.Simulator.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { dll, "run", path, "--out", Path.Combine(dir, "out") })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DOTNET_GCHeapHardLimit"] = "0x3000000";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(150_000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("the capped run did not end within 150 s");
+        }
+
+        var error = stderr.Result;
+        Assert.AreEqual(3, process.ExitCode, $"stdout: {stdout.Result}\nstderr: {error}");
+        Assert.Contains("big ran out of memory", error);
+        Assert.Contains("--nodes", error);
+    }
+
     private static string TempDir()
     {
         var dir = Path.Combine(Path.GetTempPath(), "dht-sim-cli-" + Guid.NewGuid().ToString("N"));
