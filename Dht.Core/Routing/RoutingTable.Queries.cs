@@ -86,7 +86,8 @@ internal sealed partial class RoutingTable
     /// <summary>
     /// Clears <paramref name="targets"/> and adds one random id inside each non-empty bucket with no lookup into it and
     /// no traffic from its range (<see cref="MarkSenderActive"/>) for its refresh delay, in bucket order: at least
-    /// <see cref="RoutingOptions.BucketRefreshInterval"/>, at most half as long again (drawn per bucket and refresh). Those buckets count as used at
+    /// <see cref="RoutingOptions.BucketRefreshInterval"/>, at most half as long again (drawn per bucket and refresh).
+    /// When more than <paramref name="max"/> are due, the ones due longest are taken. Those buckets count as used at
     /// <paramref name="now"/>: the engine is expected to start a lookup for every target returned. At most
     /// <paramref name="max"/> buckets are taken; due buckets beyond it stay due.
     /// </summary>
@@ -102,6 +103,7 @@ internal sealed partial class RoutingTable
             return 0;
         }
 
+        var chosen = MostOverdue(now, max);
         var earliest = Instant.MaxValue;
         for (var i = 0; i < _buckets.Length; i++)
         {
@@ -111,7 +113,7 @@ internal sealed partial class RoutingTable
                 continue;
             }
 
-            if (targets.Count < max && bucket.Count > 0 && now - bucket.LastUsed >= bucket.RefreshDelay)
+            if ((chosen is null || chosen[i]) && IsDue(bucket, now))
             {
                 targets.Add(RandomIdInSlot(i, rng));
                 bucket.LastUsed = now;
@@ -125,6 +127,45 @@ internal sealed partial class RoutingTable
         // can be due (buckets left due by max keep it at or before now).
         _noRefreshBefore = earliest;
         return targets.Count;
+    }
+
+    private static bool IsDue(KBucket bucket, Instant now) => bucket.Count > 0 && now - bucket.LastUsed >= bucket.RefreshDelay;
+
+    /// <summary>
+    /// Null when at most <paramref name="max"/> buckets are due (all of them are refreshed); otherwise a mask of the
+    /// <paramref name="max"/> that have been due longest (ties: lower slot first), so that a bucket refreshed recently
+    /// cannot go ahead of one that has waited longer. Allocates only then, which the maintenance budget makes rare.
+    /// </summary>
+    private bool[]? MostOverdue(Instant now, int max)
+    {
+        var due = 0;
+        foreach (var bucket in _buckets)
+        {
+            due += bucket is not null && IsDue(bucket, now) ? 1 : 0;
+        }
+
+        if (due <= max)
+        {
+            return null;
+        }
+
+        var order = new List<(long DueAt, int Slot)>(due);
+        for (var i = 0; i < _buckets.Length; i++)
+        {
+            if (_buckets[i] is { } bucket && IsDue(bucket, now))
+            {
+                order.Add(((bucket.LastUsed + bucket.RefreshDelay).Ticks, i));
+            }
+        }
+
+        order.Sort();
+        var chosen = new bool[_buckets.Length];
+        for (var k = 0; k < max; k++)
+        {
+            chosen[order[k].Slot] = true;
+        }
+
+        return chosen;
     }
 
     /// <summary>

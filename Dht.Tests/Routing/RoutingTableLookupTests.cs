@@ -286,6 +286,40 @@ public sealed class RoutingTableLookupTests
     }
 
     [TestMethod]
+    public void CollectBucketsNeedingRefresh_MoreDueThanMax_TakesTheLongestDueFirst()
+    {
+        var table = SmallTable();
+        var rng = new Xoshiro256(12);
+        for (var b = 0; b < 6; b++)
+        {
+            table.OnVerifiedReply(IdInBucket(b, 1), V4(b), At(0), null);
+        }
+
+        // Higher buckets were last used earlier, so they have been due longest.
+        for (var b = 0; b < 6; b++)
+        {
+            table.MarkBucketUsed(IdInBucket(b, 2), At(600 - (100 * b)));
+        }
+
+        var dues = Enumerable.Range(0, 6).Select(b => (Due: table.RefreshDueAt(IdInBucket(b, 1))!.Value, Bucket: b)).OrderBy(d => d.Due).ThenBy(d => d.Bucket).ToList();
+        var now = dues[^1].Due;
+        var targets = new List<NodeId>();
+
+        Assert.AreEqual(2, table.CollectBucketsNeedingRefresh(now, rng, targets, max: 2));
+        CollectionAssert.AreEquivalent(
+            dues.Take(2).Select(d => d.Bucket).ToList(),
+            targets.Select(t => Local.CommonPrefixLength(t)).ToList(),
+            "the two due longest, not the two lowest buckets");
+        Assert.AreEqual(4, table.CountDueBuckets(now));
+
+        // The rest go next, longest due first, before any bucket refreshed just now is due again.
+        Assert.AreEqual(2, table.CollectBucketsNeedingRefresh(now, rng, targets, max: 2));
+        CollectionAssert.AreEquivalent(dues.Skip(2).Take(2).Select(d => d.Bucket).ToList(), targets.Select(t => Local.CommonPrefixLength(t)).ToList());
+        Assert.AreEqual(2, table.CollectBucketsNeedingRefresh(now, rng, targets, max: 2));
+        Assert.AreEqual(0, table.CountDueBuckets(now));
+    }
+
+    [TestMethod]
     public void MarkSenderActive_TrafficFromABucketsRange_PostponesOnlyThatBucketsRefresh()
     {
         var table = SmallTable();
