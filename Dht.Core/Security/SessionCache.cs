@@ -362,13 +362,19 @@ internal sealed class SessionCache
             _entries[slot].Generation = _generationFloor;
         }
 
-        var buckets = (int)BitOperations.RoundUpToPowerOf2((uint)length);
-        if (buckets == _buckets.Length)
+        if (BitOperations.RoundUpToPowerOf2((uint)length) != _buckets.Length)
         {
-            return;
+            Rehash();
         }
+    }
 
-        _buckets = new int[buckets];
+    /// <summary>
+    /// New chain heads sized for the entry array (a power of two at least as long; none for an empty array), and every
+    /// session below <see cref="_used"/> linked into its chain again.
+    /// </summary>
+    private void Rehash()
+    {
+        _buckets = _entries.Length == 0 ? [] : new int[(int)BitOperations.RoundUpToPowerOf2((uint)_entries.Length)];
         _buckets.AsSpan().Fill(None);
         for (var slot = 0; slot < _used; slot++)
         {
@@ -419,15 +425,7 @@ internal sealed class SessionCache
         _tail = count - 1;
         _free = None;
         _used = count;
-        _buckets = length == 0 ? [] : new int[(int)BitOperations.RoundUpToPowerOf2((uint)length)];
-        _buckets.AsSpan().Fill(None);
-        for (var slot = 0; slot < count; slot++)
-        {
-            ref var e = ref _entries[slot];
-            ref var bucket = ref _buckets[BucketOf(e.Peer)];
-            e.ChainNext = bucket;
-            bucket = slot;
-        }
+        Rehash();
     }
 
     /// <summary>Removes the session in <paramref name="slot"/>, frees the slot, then disposes the key.</summary>

@@ -1,3 +1,5 @@
+using Dht.Simulator.Scenarios;
+
 namespace Dht.Tests.Simulator;
 
 /// <summary>
@@ -36,11 +38,7 @@ public sealed class WarmStartRefreshTests
     [DataRow(42UL)]
     public void WarmStart_LongRun_RefreshTrafficHasNoBurst(ulong seed)
     {
-        var scenario = SimRuns.Small(seed, nodes: 300, durationSeconds: 2000, warmStart: true);
-        scenario.Workload.PutsPerSecond = 0.2;
-        scenario.Workload.GetsPerSecond = 0.5;
-        scenario.Workload.SignedPutsPerSecond = 0;
-        scenario.Workload.LookupsPerSecond = 0.2;
+        var scenario = LongRun(seed, durationSeconds: 2000);
 
         // One timeline interval per maintenance tick (30 s): warm-started engines tick in step, so refreshes that fell
         // due within a tick start together at it.
@@ -72,11 +70,7 @@ public sealed class WarmStartRefreshTests
     public void WarmStart_LongRun_TrafficFromABucketsRangeReplacesMostRefreshLookups(ulong seed)
     {
         // 45 min: every bucket falls due between 15 and 37.5 min and, refreshed then, most of them once more by 45 min.
-        var scenario = SimRuns.Small(seed, nodes: 300, durationSeconds: 2700, warmStart: true);
-        scenario.Workload.PutsPerSecond = 0.2;
-        scenario.Workload.GetsPerSecond = 0.5;
-        scenario.Workload.SignedPutsPerSecond = 0;
-        scenario.Workload.LookupsPerSecond = 0.2;
+        var scenario = LongRun(seed, durationSeconds: 2700);
         using var world = SimRuns.Run(scenario);
         Assert.IsEmpty(world.Violations, string.Join("; ", world.Violations));
 
@@ -94,5 +88,16 @@ public sealed class WarmStartRefreshTests
         var summary = $"{refreshes} refresh lookups for {buckets} non-empty buckets ({perBucket:F2} per bucket); seed {seed}";
         Console.WriteLine(summary);
         Assert.IsTrue(perBucket is > 0.01 and < 0.8, summary);
+    }
+
+    /// <summary>300 warm-started nodes with a light workload, run long enough to reach steady-state refreshes.</summary>
+    private static Scenario LongRun(ulong seed, double durationSeconds)
+    {
+        var scenario = SimRuns.Small(seed, nodes: 300, durationSeconds: durationSeconds, warmStart: true);
+        scenario.Workload.PutsPerSecond = 0.2;
+        scenario.Workload.GetsPerSecond = 0.5;
+        scenario.Workload.SignedPutsPerSecond = 0;
+        scenario.Workload.LookupsPerSecond = 0.2;
+        return scenario;
     }
 }
