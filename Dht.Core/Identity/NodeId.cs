@@ -205,6 +205,12 @@ public readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
     /// <summary>The first 64 bits, most significant first (cheap ordering and hashing).</summary>
     internal ulong High64 => _a;
 
+    /// <summary>
+    /// The last 16 bits of the id: a cheap filter for scans over ids that share a long prefix (a routing bucket's
+    /// entries), where the first bits are all equal. Equal ids have equal tags; equal tags say nothing.
+    /// </summary>
+    internal ushort Tag => (ushort)_d;
+
     /// <inheritdoc/>
     public int CompareTo(NodeId other)
     {

@@ -169,9 +169,10 @@ internal sealed class KBucket
 
     private static int Find(ReadOnlySpan<ContactEntry> entries, NodeId id, PeerDirectory directory)
     {
+        var tag = id.Tag;
         for (var i = 0; i < entries.Length; i++)
         {
-            if (directory.IdOf(entries[i].Peer) == id)
+            if (entries[i].IdTag == tag && directory.IdOf(entries[i].Peer) == id)
             {
                 return i;
             }

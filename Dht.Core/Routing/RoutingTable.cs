@@ -138,7 +138,7 @@ internal sealed partial class RoutingTable
         }
 
         ref var entry = ref bucket[position];
-        if (entry.FailedRequests < int.MaxValue)
+        if (entry.FailedRequests < ushort.MaxValue)
         {
             entry.FailedRequests++;
         }
@@ -296,7 +296,7 @@ internal sealed partial class RoutingTable
     private ContactEntry TakeOrCreate(KBucket bucket, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
     {
         var cached = bucket.IndexOfReplacement(id, _directory);
-        var entry = cached >= 0 ? bucket.RemoveReplacementAt(cached) : new ContactEntry(_directory.Acquire(id, address), now);
+        var entry = cached >= 0 ? bucket.RemoveReplacementAt(cached) : new ContactEntry(_directory.Acquire(id, address), id, now);
         Refresh(ref entry, address, now, rtt);
         return entry;
     }

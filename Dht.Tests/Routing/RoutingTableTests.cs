@@ -37,6 +37,34 @@ public sealed class RoutingTableTests
     }
 
     [TestMethod]
+    public void IdsSharingTheScanTag_AreStillToldApart()
+    {
+        // Bucket scans compare a 16-bit tag (the id's last bits) before reading the full id: ids 1, 1 + 2^16, ... share it.
+        var table = SmallTable();
+        NodeId Same(int i) => IdInBucket(3, 1 + ((ulong)i << 16));
+        Assert.AreEqual(Same(0).Tag, Same(3).Tag);
+        for (var i = 0; i < 5; i++)
+        {
+            table.OnVerifiedReply(Same(i), V4(100 + i), At(1 + i), null); // four contacts, the fifth a replacement
+        }
+
+        Assert.IsFalse(table.OnRequestFailed(Same(2), At(10)), "one failure of two does not evict");
+        Assert.AreEqual(AdmitOutcome.Updated, table.OnVerifiedReply(Same(3), V4(999), At(11), null).Outcome);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.IsTrue(table.TryGet(Same(i), out var contact), $"contact {i}");
+            Assert.AreEqual(Same(i), contact.Id);
+            Assert.AreEqual(i == 3 ? V4(999) : V4(100 + i), contact.Address, $"contact {i}");
+            Assert.AreEqual(i == 2 ? 1 : 0, contact.FailedRequests, $"contact {i}");
+        }
+
+        Assert.IsFalse(table.TryGet(Same(4), out _));
+        CollectionAssert.AreEqual(new[] { Same(4) }, table.AllReplacements().Select(c => c.Id).ToList());
+        CollectionAssert.AreEqual(new[] { Same(0), Same(1), Same(2), Same(3) }, ContactIds(table));
+    }
+
+    [TestMethod]
     public void OnVerifiedReply_FullBucketOldestIdle_AddsToReplacementCacheAndAsksToPingOldest()
     {
         var table = SmallTable();
