@@ -249,6 +249,7 @@ internal sealed partial class DhtEngine
             else
             {
                 var reason = (RecordRejection)response.ResultCode;
+                op.Rejections ??= [];
                 op.Rejections[reason] = op.Rejections.GetValueOrDefault(reason) + 1;
             }
         }
@@ -257,7 +258,7 @@ internal sealed partial class DhtEngine
         {
             op.Reported = true;
             // The PUT goes on, so the event gets a copy of the tallies.
-            Emit(PutEvent(op, new OperationStats(op.Lookup.RequestsSent + op.Attempted, op.Lookup.Rounds, op.Lookup.Rounds, null), new SortedDictionary<RecordRejection, int>(op.Rejections)));
+            Emit(PutEvent(op, new OperationStats(op.Lookup.RequestsSent + op.Attempted, op.Lookup.Rounds, op.Lookup.Rounds, null), op.Rejections is null ? NoRejections : new SortedDictionary<RecordRejection, int>(op.Rejections)));
         }
 
         if (op.StoresPending == 0 && op.Storing)
@@ -265,6 +266,9 @@ internal sealed partial class DhtEngine
             FinishOperation(op);
         }
     }
+
+    /// <summary>The tallies of a PUT that no node refused; shared and never modified.</summary>
+    private static readonly IReadOnlyDictionary<RecordRejection, int> NoRejections = System.Collections.ObjectModel.ReadOnlyDictionary<RecordRejection, int>.Empty;
 
     private static PutCompleted PutEvent(Operation op, OperationStats stats, IReadOnlyDictionary<RecordRejection, int> rejections) =>
         new(op.Id, new PutResult(op.Record!.Key, op.Acknowledged, op.Attempted, rejections, op.LocalResult)) { Stats = stats };
@@ -297,7 +301,7 @@ internal sealed partial class DhtEngine
                 Emit(new BootstrapCompleted(op.Id, _routing.Count, op.Lookup.Succeeded) { Stats = stats });
                 break;
             case OperationKind.Put:
-                Emit(PutEvent(op, stats, op.Rejections));
+                Emit(PutEvent(op, stats, op.Rejections ?? NoRejections));
                 break;
             case OperationKind.Get:
                 Emit(new GetCompleted(op.Id, op.Best, op.Responses) { Stats = stats });

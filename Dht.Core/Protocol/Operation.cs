@@ -51,7 +51,8 @@ internal sealed class Operation
 
     public int Attempted { get; set; }
 
-    public SortedDictionary<RecordRejection, int> Rejections { get; } = [];
+    /// <summary>Remote refusals by reason; created with the first one (most PUTs have none, and GETs never do).</summary>
+    public SortedDictionary<RecordRejection, int>? Rejections { get; set; }
 
     public RecordRejection LocalResult { get; set; }
 

@@ -53,6 +53,7 @@ public sealed class DhtNodeFacadeTests
         var second = await b.PutSignedAsync(signer, "v2"u8.ToArray(), null, guard.Token);
         Assert.AreEqual(1, first.Acknowledged);
         Assert.AreEqual(1, second.Acknowledged);
+        Assert.AreEqual(0, second.Rejections.Count, "no node refused");
         var record = await a.GetSignedAsync(signer.PublicKey, default, guard.Token);
         Assert.IsNotNull(record);
         Assert.AreEqual(2L, record.Sequence);
@@ -60,6 +61,7 @@ public sealed class DhtNodeFacadeTests
         var stale = await b.PutSignedAsync(signer, "v3"u8.ToArray(), new SignedPutOptions { Sequence = 3, CompareAndSwap = 1 }, guard.Token);
         Assert.AreEqual(0, stale.Acknowledged);
         Assert.AreEqual(1, stale.Rejections[RecordRejection.CasMismatch]);
+        Assert.AreEqual(1, stale.Rejections.Count);
 
         var older = await b.PutSignedAsync(signer, "v0"u8.ToArray(), new SignedPutOptions { Sequence = 1 }, guard.Token);
         Assert.AreEqual(1, older.Rejections[RecordRejection.SequenceTooLow]);
