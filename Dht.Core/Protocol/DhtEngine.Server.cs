@@ -65,13 +65,19 @@ internal sealed partial class DhtEngine
 
     private List<Message> BuildResponses(PeerAddress from, NodeId sender, Message request, bool tokenValid)
     {
-        // One list per engine, reused: the responses are sealed and queued before the next request is handled.
+        // One list per engine, reused: the responses are sealed and queued before the next request is handled. The
+        // messages themselves come from the thread's scratch set (see _responseScratch), reset for this request.
         var responses = _responses;
         responses.Clear();
+        var scratch = _responseScratch ??= new ResponseScratch();
+        scratch.Begin();
         switch (request.Type)
         {
             case MessageType.Ping:
-                responses.Add(new Message { Type = MessageType.Pong, ObservedAddress = from });
+                var pong = scratch.Next();
+                pong.Type = MessageType.Pong;
+                pong.ObservedAddress = from;
+                responses.Add(pong);
                 return responses;
             case MessageType.FindNode:
                 return BuildNodes(request.Target, sender, responses);
@@ -79,31 +85,35 @@ internal sealed partial class DhtEngine
                 if (_storage.TryGet(request.Target, _now, out var stored))
                 {
                     var remaining = stored.ExpiresAtTicks - _now.Ticks;
-                    responses.Add(new Message
-                    {
-                        Type = MessageType.Value,
-                        Record = stored.Record,
-                        TtlSeconds = (uint)Math.Clamp(remaining / TimeSpan.TicksPerSecond, 1, uint.MaxValue),
-                    });
+                    var value = scratch.Next();
+                    value.Type = MessageType.Value;
+                    value.Record = stored.Record;
+                    value.TtlSeconds = (uint)Math.Clamp(remaining / TimeSpan.TicksPerSecond, 1, uint.MaxValue);
+                    responses.Add(value);
                     return responses;
                 }
 
                 return BuildNodes(request.Target, sender, responses);
             case MessageType.Store:
+                var answer = scratch.Next();
                 if (!tokenValid)
                 {
-                    responses.Add(new Message { Type = MessageType.Error, Error = ErrorCode.InvalidToken });
-                    return responses;
+                    answer.Type = MessageType.Error;
+                    answer.Error = ErrorCode.InvalidToken;
+                }
+                else
+                {
+                    HandleStore(sender, request, answer);
                 }
 
-                responses.Add(HandleStore(sender, request));
+                responses.Add(answer);
                 return responses;
             default:
                 return responses;
         }
     }
 
-    private Message HandleStore(NodeId sender, Message request)
+    private void HandleStore(NodeId sender, Message request, Message answer)
     {
         var record = request.Record!;
         var rejection = RecordValidator.Validate(record, record.Key, _options.MaxValueSize, _crypto);
@@ -117,8 +127,9 @@ internal sealed partial class DhtEngine
             }
         }
 
-        var storedSeq = _storage.TryGet(record.Key, _now, out var current) ? current.Record.Sequence : -1;
-        return new Message { Type = MessageType.Stored, ResultCode = (byte)rejection, StoredSequence = storedSeq };
+        answer.Type = MessageType.Stored;
+        answer.ResultCode = (byte)rejection;
+        answer.StoredSequence = _storage.TryGet(record.Key, _now, out var current) ? current.Record.Sequence : -1;
     }
 
     private List<Message> BuildNodes(NodeId target, NodeId requester, List<Message> parts)
@@ -127,11 +138,12 @@ internal sealed partial class DhtEngine
         _routing.FindClosest(target, _options.K + 1, closest, excludeStale: true);
 
         // Split across datagrams when k contacts do not fit one (discv5 NODES "total"). This runs for every FIND_NODE
-        // and every FIND_VALUE miss, so the contacts go into one reused buffer (each part a segment of it), shared by
-        // the engines of this thread: the parts are sealed and queued before HandleRequest returns.
-        var buffer = _nodesBuffer is { } shared && shared.Length >= _options.K ? shared : _nodesBuffer = new WireContact[_options.K];
+        // and every FIND_VALUE miss, so each part's contacts go into a reused slice of the thread's scratch set: the
+        // parts are sealed and queued before HandleRequest returns. A part never holds more than fit one datagram.
+        var scratch = _responseScratch!;
         var capacity = WireConstants.MaxMessageSize - WireConstants.ResponseHeaderSize - 2;
-        var start = 0;
+        var slice = scratch.NextSlice();
+        var inPart = 0;
         var used = 0;
         var taken = 0;
         foreach (var c in closest)
@@ -144,22 +156,73 @@ internal sealed partial class DhtEngine
             var size = MessageCodec.AddressLength(c.Address) + NodeId.Size;
             if (used + size > capacity)
             {
-                parts.Add(new Message { Type = MessageType.Nodes, Contacts = new ArraySegment<WireContact>(buffer, start, taken - start) });
-                start = taken;
+                parts.Add(NodesPart(scratch, slice, inPart));
+                slice = scratch.NextSlice();
+                inPart = 0;
                 used = 0;
             }
 
-            buffer[taken++] = new WireContact(c.Id, c.Address);
+            slice.Buffer[inPart++] = new WireContact(c.Id, c.Address);
+            taken++;
             used += size;
         }
 
-        parts.Add(new Message { Type = MessageType.Nodes, Contacts = new ArraySegment<WireContact>(buffer, start, taken - start) });
+        parts.Add(NodesPart(scratch, slice, inPart));
         foreach (var p in parts)
         {
             p.Total = (byte)parts.Count;
         }
 
         return parts;
+    }
+
+    private static Message NodesPart(ResponseScratch scratch, ContactSlice contacts, int count)
+    {
+        var part = scratch.Next();
+        part.Type = MessageType.Nodes;
+        part.Contacts = contacts.Take(count);
+        return part;
+    }
+
+    /// <summary>
+    /// Answer messages and NODES contact slices reused from one request to the next (see <c>_responseScratch</c>):
+    /// <see cref="Begin"/> at the start of each request, then <see cref="Next"/> and <see cref="NextSlice"/> hand out
+    /// reset objects, adding new ones only when a request needs more than any before it.
+    /// </summary>
+    private sealed class ResponseScratch
+    {
+        private readonly List<Message> _messages = [];
+        private readonly List<ContactSlice> _slices = [];
+        private int _nextMessage;
+        private int _nextSlice;
+
+        public void Begin()
+        {
+            _nextMessage = 0;
+            _nextSlice = 0;
+        }
+
+        public Message Next()
+        {
+            if (_nextMessage == _messages.Count)
+            {
+                _messages.Add(new Message());
+            }
+
+            var message = _messages[_nextMessage++];
+            message.Reset();
+            return message;
+        }
+
+        public ContactSlice NextSlice()
+        {
+            if (_nextSlice == _slices.Count)
+            {
+                _slices.Add(new ContactSlice());
+            }
+
+            return _slices[_nextSlice++].Take(0);
+        }
     }
 
     private TimeSpan Jittered(TimeSpan interval) =>

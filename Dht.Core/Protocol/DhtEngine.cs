@@ -45,12 +45,12 @@ internal sealed partial class DhtEngine : IDisposable
     private static List<Contact>? _closestScratch;
 
     /// <summary>
-    /// The contacts of the NODES answer being built, shared by the engines of a thread like
-    /// <see cref="_closestScratch"/>: the parts are sealed and queued inside the same <c>HandleRequest</c> call.
-    /// Per engine it would cost about 1.1 KB (k = 20), and nearly every engine answers FIND_NODE.
+    /// The answers being built (messages, and the contacts of NODES parts), shared by the engines of a thread like
+    /// <see cref="_closestScratch"/>: they are sealed and queued inside the same <c>HandleRequest</c> call, so one set
+    /// serves every request and answering allocates no message. Per engine the contacts alone would cost about 1.1 KB.
     /// </summary>
     [ThreadStatic]
-    private static WireContact[]? _nodesBuffer;
+    private static ResponseScratch? _responseScratch;
 
     /// <summary>
     /// The message each received datagram is decoded into, and the buffer its NODES contacts are decoded into, shared

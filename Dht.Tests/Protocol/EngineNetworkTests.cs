@@ -39,6 +39,54 @@ public sealed class EngineNetworkTests
         }
     }
 
+    /// <summary>
+    /// With k = 64, a NODES answer listing 45 IPv4 contacts (39 bytes each) does not fit one datagram, so it is sent in
+    /// parts. A node that knows only the seed learns every other node from those parts alone: if a part were lost, or
+    /// carried another part's contacts, the lookup would miss the nodes listed in it.
+    /// </summary>
+    [TestMethod]
+    [DataRow(8UL)]
+    [DataRow(9UL)]
+    public void FindNode_AnswerSplitAcrossDatagrams_RequesterLearnsEveryContact(ulong seed)
+    {
+        using var net = new VirtualNetwork(seed);
+        var nodes = new List<VirtualNode>();
+        for (var i = 0; i < 46; i++)
+        {
+            var options = VirtualNetwork.TestOptions();
+            options.K = 64;
+            options.Routing.K = 64;
+            nodes.Add(net.AddNode(options));
+        }
+
+        var newcomer = nodes[^1];
+        foreach (var node in nodes.Skip(1).SkipLast(1))
+        {
+            var op = node.Engine.StartBootstrap(net.Now, [(nodes[0].Address, (NodeId?)nodes[0].Id)]);
+            Assert.IsTrue(net.RunUntil(() => node.Completed<BootstrapCompleted>(op) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
+        }
+
+        // A first, unvalidated request leaves the seed no room in its 3x budget to verify the requester once its answer is
+        // large; a second one, carrying the address token, does. Lookups toward the seed's id reach it again.
+        foreach (var node in nodes.Skip(1).SkipLast(1))
+        {
+            var op = node.Engine.StartLookup(net.Now, nodes[0].Id);
+            Assert.IsTrue(net.RunUntil(() => node.Completed<LookupCompleted>(op) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
+        }
+
+        net.RunFor(TimeSpan.FromSeconds(5));
+        Assert.IsGreaterThan(39, nodes[0].Engine.RoutingTableSize, $"the seed knows {nodes[0].Engine.RoutingTableSize}; its answer must need more than one datagram; seed {seed}");
+
+        var target = new NodeId(new Xoshiro256(seed).NextUInt64(), 1, 2, 3);
+        var bootstrap = newcomer.Engine.StartBootstrap(net.Now, [(nodes[0].Address, (NodeId?)nodes[0].Id)]);
+        Assert.IsTrue(net.RunUntil(() => newcomer.Completed<BootstrapCompleted>(bootstrap) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
+        var lookup = newcomer.Engine.StartLookup(net.Now, target);
+        Assert.IsTrue(net.RunUntil(() => newcomer.Completed<LookupCompleted>(lookup) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
+
+        var expected = nodes.Where(n => n != newcomer).OrderBy(n => n.Id.Xor(target)).Select(n => n.Id).ToList();
+        CollectionAssert.AreEqual(expected, newcomer.Completed<LookupCompleted>(lookup)!.Closest.ToList(), $"seed {seed}");
+    }
+
     [TestMethod]
     [DataRow(3UL)]
     public void PutGet_Immutable_ReadBackFromOtherNode(ulong seed)
