@@ -24,7 +24,8 @@ internal sealed partial class DhtEngine
     /// </summary>
     private int Rebootstrap(int budget)
     {
-        if (budget <= 0 || _bootstrapSeeds.Count == 0 || _routing.Count >= Math.Max(1, _options.K / 2))
+        // The table's size first: every tick reads the table anyway (RefreshBuckets), and the seed list only when needed.
+        if (budget <= 0 || _routing.Count >= Math.Max(1, _options.K / 2) || _bootstrapSeeds.Count == 0)
         {
             return budget;
         }

@@ -157,9 +157,10 @@ internal sealed class RecordStorage
     /// </summary>
     public int RemoveExpired(Instant now)
     {
-        if (Count == 0 || now.Ticks < _noExpiryBeforeTicks)
+        // Every maintenance tick of every node lands here; most nodes store nothing (the bound is then at its maximum),
+        // or nothing due to expire. The bound is a field of this object, so such a tick reads nothing else.
+        if (now.Ticks < _noExpiryBeforeTicks || Count == 0)
         {
-            // Every maintenance tick of every node lands here; most nodes store nothing, or nothing due to expire.
             return 0;
         }
 

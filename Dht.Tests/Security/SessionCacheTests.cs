@@ -369,6 +369,34 @@ public sealed class SessionCacheTests
         Assert.IsTrue(fresh.IsCurrent);
     }
 
+    /// <summary>
+    /// A tick with nothing idle skips the entry array through a lower bound on the last uses, which holds because the
+    /// clock never moves backwards: an earlier time is ignored, so no session is stamped older than one used before it.
+    /// </summary>
+    [TestMethod]
+    public void ExpireIdle_ClockSetEarlier_IgnoredAndTheBoundHolds()
+    {
+        var cache = new SessionCache(new CountingCrypto(), 64, 8) { Clock = Instant.FromSeconds(100) };
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out _));
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(2), out _));
+        Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(90)), "nothing idle: the bound is now 100 s");
+
+        cache.Clock = Instant.FromSeconds(50);
+        Assert.AreEqual(Instant.FromSeconds(100), cache.Clock);
+        cache.Clock = Instant.FromSeconds(120);
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out _), "used again at 120 s");
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(3), out _), "added at 120 s");
+
+        Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(100)));
+        Assert.AreEqual(1, cache.ExpireIdle(Instant.FromSeconds(101)), "peer 2, last used at 100 s");
+        Assert.IsFalse(cache.TryGet(Peer(2), out _));
+        Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(120)));
+        Assert.AreEqual(2, cache.ExpireIdle(Instant.FromSeconds(121)));
+        Assert.AreEqual(0, cache.Count);
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(4), out _), "an empty cache takes a new session");
+        Assert.AreEqual(1, cache.ExpireIdle(Instant.FromSeconds(121)), "and the bound follows it");
+    }
+
     [TestMethod]
     public void ExpireIdle_EverySessionThenNewOnes_OldHandlesStayStale()
     {
