@@ -79,7 +79,10 @@ internal sealed partial class DhtEngine
 
         while (op.Lookup.TryGetNext() is { } candidate)
         {
-            var request = new Message { Type = op.FindValue ? MessageType.FindValue : MessageType.FindNode, Target = op.Lookup.Target };
+            // Every lookup request of an operation is the same message: SendRequest sets the per-request fields (id,
+            // token) before sealing, and a pending request reads only its type (and the whole message for a retry,
+            // which sets them again).
+            var request = op.LookupRequest ??= new Message { Type = op.FindValue ? MessageType.FindValue : MessageType.FindNode, Target = op.Lookup.Target };
             if (!SendRequest(candidate.Id, candidate.Address, request, RequestPurpose.Lookup, op))
             {
                 op.Lookup.OnFailure(candidate);
