@@ -27,6 +27,38 @@ public sealed class EngineNetworkTests
         return net;
     }
 
+    /// <summary>Adds <paramref name="count"/> nodes with bucket size and answer size <paramref name="k"/>.</summary>
+    private static List<VirtualNode> AddNodes(VirtualNetwork net, int count, int k, int? putReturnQuorum = null)
+    {
+        var nodes = new List<VirtualNode>();
+        for (var i = 0; i < count; i++)
+        {
+            var options = VirtualNetwork.TestOptions();
+            options.K = k;
+            options.Routing.K = k;
+            options.PutReturnQuorum = putReturnQuorum;
+            nodes.Add(net.AddNode(options));
+        }
+
+        return nodes;
+    }
+
+    /// <summary>Bootstraps each of <paramref name="nodes"/> in turn through <paramref name="seedNode"/> (id known).</summary>
+    private static void BootstrapThrough(VirtualNetwork net, VirtualNode seedNode, IEnumerable<VirtualNode> nodes, ulong seed)
+    {
+        foreach (var node in nodes)
+        {
+            RunToCompletion<BootstrapCompleted>(net, node, node.Engine.StartBootstrap(net.Now, [(seedNode.Address, (NodeId?)seedNode.Id)]), seed);
+        }
+    }
+
+    private static T RunToCompletion<T>(VirtualNetwork net, VirtualNode node, long operation, ulong seed)
+        where T : EngineEvent
+    {
+        Assert.IsTrue(net.RunUntil(() => node.Completed<T>(operation) is not null, TimeSpan.FromMinutes(1)), $"{typeof(T).Name} timed out; seed {seed}");
+        return node.Completed<T>(operation)!;
+    }
+
     [TestMethod]
     [DataRow(1UL)]
     [DataRow(2UL)]
@@ -50,41 +82,26 @@ public sealed class EngineNetworkTests
     public void FindNode_AnswerSplitAcrossDatagrams_RequesterLearnsEveryContact(ulong seed)
     {
         using var net = new VirtualNetwork(seed);
-        var nodes = new List<VirtualNode>();
-        for (var i = 0; i < 46; i++)
-        {
-            var options = VirtualNetwork.TestOptions();
-            options.K = 64;
-            options.Routing.K = 64;
-            nodes.Add(net.AddNode(options));
-        }
-
+        var nodes = AddNodes(net, 46, k: 64);
         var newcomer = nodes[^1];
-        foreach (var node in nodes.Skip(1).SkipLast(1))
-        {
-            var op = node.Engine.StartBootstrap(net.Now, [(nodes[0].Address, (NodeId?)nodes[0].Id)]);
-            Assert.IsTrue(net.RunUntil(() => node.Completed<BootstrapCompleted>(op) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
-        }
+        BootstrapThrough(net, nodes[0], nodes.Skip(1).SkipLast(1), seed);
 
         // A first, unvalidated request leaves the seed no room in its 3x budget to verify the requester once its answer is
         // large; a second one, carrying the address token, does. Lookups toward the seed's id reach it again.
         foreach (var node in nodes.Skip(1).SkipLast(1))
         {
-            var op = node.Engine.StartLookup(net.Now, nodes[0].Id);
-            Assert.IsTrue(net.RunUntil(() => node.Completed<LookupCompleted>(op) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
+            RunToCompletion<LookupCompleted>(net, node, node.Engine.StartLookup(net.Now, nodes[0].Id), seed);
         }
 
         net.RunFor(TimeSpan.FromSeconds(5));
         Assert.IsGreaterThan(39, nodes[0].Engine.RoutingTableSize, $"the seed knows {nodes[0].Engine.RoutingTableSize}; its answer must need more than one datagram; seed {seed}");
 
         var target = new NodeId(new Xoshiro256(seed).NextUInt64(), 1, 2, 3);
-        var bootstrap = newcomer.Engine.StartBootstrap(net.Now, [(nodes[0].Address, (NodeId?)nodes[0].Id)]);
-        Assert.IsTrue(net.RunUntil(() => newcomer.Completed<BootstrapCompleted>(bootstrap) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
-        var lookup = newcomer.Engine.StartLookup(net.Now, target);
-        Assert.IsTrue(net.RunUntil(() => newcomer.Completed<LookupCompleted>(lookup) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
+        BootstrapThrough(net, nodes[0], [newcomer], seed);
+        var lookup = RunToCompletion<LookupCompleted>(net, newcomer, newcomer.Engine.StartLookup(net.Now, target), seed);
 
         var expected = nodes.Where(n => n != newcomer).OrderBy(n => n.Id.Xor(target)).Select(n => n.Id).ToList();
-        CollectionAssert.AreEqual(expected, newcomer.Completed<LookupCompleted>(lookup)!.Closest.ToList(), $"seed {seed}");
+        CollectionAssert.AreEqual(expected, lookup.Closest.ToList(), $"seed {seed}");
     }
 
     [TestMethod]
@@ -145,21 +162,8 @@ public sealed class EngineNetworkTests
     public void Put_OptimisticQuorum_ReportsEarlyAndStillReachesTheKClosest(ulong seed)
     {
         using var net = new VirtualNetwork(seed);
-        var nodes = new List<VirtualNode>();
-        for (var i = 0; i < 40; i++)
-        {
-            var options = VirtualNetwork.TestOptions();
-            options.K = 8;
-            options.Routing.K = 8;
-            options.PutReturnQuorum = 3;
-            nodes.Add(net.AddNode(options));
-        }
-
-        foreach (var node in nodes.Skip(1))
-        {
-            var op = node.Engine.StartBootstrap(net.Now, [(nodes[0].Address, (NodeId?)nodes[0].Id)]);
-            Assert.IsTrue(net.RunUntil(() => node.Completed<BootstrapCompleted>(op) is not null, TimeSpan.FromMinutes(1)), $"seed {seed}");
-        }
+        var nodes = AddNodes(net, 40, k: 8, putReturnQuorum: 3);
+        BootstrapThrough(net, nodes[0], nodes.Skip(1), seed);
 
         net.RunFor(TimeSpan.FromSeconds(5));
         var writer = nodes[7];
