@@ -95,7 +95,7 @@ internal sealed partial class DhtEngine : IDisposable
     /// <param name="now">The driver's current time.</param>
     /// <param name="store">Where records are kept; null keeps them in memory.</param>
     /// <param name="directory">
-    /// Interns the ids and addresses of routing-table contacts; null gives the engine its own. Engines may share one
+    /// Interns the ids and addresses of routing-table contacts and sessions; null gives the engine its own. Engines may share one
     /// only when they all run on one thread (the simulator does, so each node's id and address are stored once).
     /// </param>
     public DhtEngine(EngineOptions options, ICryptoSuite crypto, ulong seed, Instant now, IRecordStore? store = null, PeerDirectory? directory = null)
@@ -107,9 +107,9 @@ internal sealed partial class DhtEngine : IDisposable
         _crypto = crypto;
         _rng = new Xoshiro256(seed);
         _now = now;
-        _sessions = new SessionCache(crypto, options.MaxSessions, options.ReplayWindow) { Clock = now };
-        _tokens = new AddressTokens(crypto, seed, options.TokenRotation, now);
         _routing = new RoutingTable(crypto.LocalId, options.Routing, directory);
+        _sessions = new SessionCache(crypto, options.MaxSessions, options.ReplayWindow, _routing.Directory) { Clock = now };
+        _tokens = new AddressTokens(crypto, seed, options.TokenRotation, now);
         _storage = new RecordStorage(store ?? new InMemoryRecordStore(), options.StoreLimits);
         _sessionBudget = options.NewSessionsPerSecond;
         _sessionBudgetAt = now;
@@ -131,6 +131,9 @@ internal sealed partial class DhtEngine : IDisposable
     public EngineStats Stats { get; } = new();
 
     internal RoutingTable Routing => _routing;
+
+    /// <summary>The session cache (tests check what it holds in a shared directory).</summary>
+    internal SessionCache Sessions => _sessions;
 
     internal RecordStorage Storage => _storage;
 

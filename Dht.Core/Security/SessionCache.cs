@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Dht.Routing;
 
 namespace Dht.Security;
 
@@ -11,12 +12,13 @@ namespace Dht.Security;
 /// <remarks>
 /// <para>
 /// The simulator runs a hundred thousand engines with up to hundreds of sessions each, so a session is one struct in an
-/// array the cache owns rather than a graph of objects: the peer id, the key, the address token, the time of last use
-/// (<see cref="Clock"/>, for <see cref="ExpireIdle"/>), the links of the LRU
-/// list and of the hash chain (as slot indices) and the first <see cref="InlineTags"/> nonce tags of the replay ring
-/// are all inline. The only objects per session are its <see cref="SessionKey"/> (the crypto suite's, disposed on
-/// eviction and <see cref="Clear"/>) and, once a session has seen more than <see cref="InlineTags"/> datagrams, the
-/// overflow part of its replay ring.
+/// array the cache owns rather than a graph of objects: a handle on the peer's id and token address in a
+/// <see cref="PeerDirectory"/> (the routing table's, shared by the simulator's engines, so an id listed by many tables and
+/// sessions is stored once), the id's hash, the key, the address token, the time of last use (<see cref="Clock"/>, for
+/// <see cref="ExpireIdle"/>), the links of the LRU list and of the hash chain (as slot indices) and the first
+/// <see cref="InlineTags"/> nonce tags of the replay ring are all inline. The only objects per session are its
+/// <see cref="SessionKey"/> (the crypto suite's, disposed on eviction and <see cref="Clear"/>) and, once a session has
+/// seen more than <see cref="InlineTags"/> datagrams, the overflow part of its replay ring.
 /// </para>
 /// <para>
 /// The entry array starts at <see cref="InitialSlots"/> slots and doubles up to the capacity when every slot is in use;
@@ -43,6 +45,7 @@ internal sealed class SessionCache
     private const int None = -1;
 
     private readonly ICryptoSuite _crypto;
+    private readonly PeerDirectory _directory;
     private readonly int _capacity;
     private readonly int _replayWindow;
 
@@ -80,13 +83,21 @@ internal sealed class SessionCache
     /// <summary>Length of <see cref="_entries"/>, kept here for the same reason.</summary>
     private int _slots;
 
-    public SessionCache(ICryptoSuite crypto, int capacity, int replayWindow)
+    /// <param name="crypto">Derives the session keys.</param>
+    /// <param name="capacity">Sessions kept at most; the least recently used one is evicted beyond it.</param>
+    /// <param name="replayWindow">Nonce tags remembered per session.</param>
+    /// <param name="directory">
+    /// Interns each session's peer id and token address (the engine passes its routing table's, which the simulator
+    /// shares among its engines); null gives the cache its own.
+    /// </param>
+    public SessionCache(ICryptoSuite crypto, int capacity, int replayWindow, PeerDirectory? directory = null)
     {
         ArgumentNullException.ThrowIfNull(crypto);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(replayWindow, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(replayWindow, ushort.MaxValue);
         _crypto = crypto;
+        _directory = directory ?? new PeerDirectory();
         _capacity = capacity;
         _replayWindow = replayWindow;
     }
@@ -178,7 +189,7 @@ internal sealed class SessionCache
             _noUseBefore = _tail == None ? Protocol.Instant.MaxValue : _entries[_tail].LastUsed;
         }
 
-        // Shrink once at most half the slots are in use, to one and a half times the sessions left: a slot costs 128
+        // Shrink once at most half the slots are in use, to one and a half times the sessions left: a slot costs 88
         // bytes, and after a burst most engines keep only a few sessions. Compaction runs at most once per maintenance
         // tick, and a compacted array must lose a quarter of its sessions again before the next one.
         if (_slots > InitialSlots && Count <= _slots / 2)
@@ -212,20 +223,18 @@ internal sealed class SessionCache
 
         var slot = AllocateSlot();
         ref var e = ref _entries[slot];
-        e.Peer = peer;
+        e.Peer = _directory.Acquire(peer, default);
+        e.Hash = peer.GetHashCode();
         e.Key = key;
         e.LastUsed = Clock;
         _noUseBefore = Protocol.Instant.Min(_noUseBefore, Clock);
         e.TokenLow = 0;
         e.TokenHigh = 0;
-        e.TokenAddressHigh = 0;
-        e.TokenAddressLow = 0;
-        e.TokenAddressPort = 0;
         e.HasToken = false;
         e.RingNext = 0;
         e.RingCount = 0;
         e.Overflow = null;
-        ref var bucket = ref _buckets[BucketOf(peer)];
+        ref var bucket = ref _buckets[BucketOf(e.Hash)];
         e.ChainNext = bucket;
         bucket = slot;
         LinkFirst(slot);
@@ -244,6 +253,7 @@ internal sealed class SessionCache
             e.Key = null;
             e.Overflow = null;
             e.Generation++;
+            _directory.Release(e.Peer);
             key.Dispose();
             slot = next;
         }
@@ -255,22 +265,40 @@ internal sealed class SessionCache
         _noUseBefore = Protocol.Instant.MaxValue;
     }
 
+    /// <summary>
+    /// The (peer id, address) pair each cached session holds a directory reference on, most recently used first: the
+    /// address its token was given for, or the unspecified address (<c>default</c>) before a token arrived.
+    /// </summary>
+    internal IEnumerable<(NodeId Id, Protocol.PeerAddress Address)> DirectoryPairs()
+    {
+        for (var slot = _head; slot != None; slot = _entries[slot].Next)
+        {
+            var handle = _entries[slot].Peer;
+            yield return (_directory.IdOf(handle), _directory.AddressOf(handle));
+        }
+    }
+
     // ------------------------------------------------------------ per-session state, reached through Session handles
 
     /// <summary>True when <paramref name="slot"/> still holds the session of that generation.</summary>
     internal bool IsCurrent(int slot, int generation) =>
         (uint)slot < (uint)_entries.Length && _entries[slot].Generation == generation && _entries[slot].Key is not null;
 
-    internal NodeId PeerOf(int slot, int generation) => Live(slot, generation).Peer;
+    internal NodeId PeerOf(int slot, int generation) => _directory.IdOf(Live(slot, generation).Peer);
 
     internal SessionKey KeyOf(int slot, int generation) => Live(slot, generation).Key!;
 
     internal void RememberToken(int slot, int generation, Protocol.PeerAddress address, UInt128 token)
     {
         ref var e = ref Live(slot, generation);
-        e.TokenAddressHigh = address.High;
-        e.TokenAddressLow = address.Low;
-        e.TokenAddressPort = address.Port;
+        if (_directory.AddressOf(e.Peer) != address)
+        {
+            // Acquire before release, so the id stays interned when this session was its only holder.
+            var moved = _directory.Acquire(_directory.IdOf(e.Peer), address);
+            _directory.Release(e.Peer);
+            e.Peer = moved;
+        }
+
         e.TokenLow = (ulong)token;
         e.TokenHigh = (ulong)(token >> 64);
         e.HasToken = true;
@@ -280,7 +308,7 @@ internal sealed class SessionCache
     {
         ref var e = ref Live(slot, generation);
         token = new UInt128(e.TokenHigh, e.TokenLow);
-        return e.HasToken && e.TokenAddressHigh == address.High && e.TokenAddressLow == address.Low && e.TokenAddressPort == address.Port;
+        return e.HasToken && _directory.AddressOf(e.Peer) == address;
     }
 
     /// <summary>
@@ -342,7 +370,7 @@ internal sealed class SessionCache
     private static void ThrowStale() =>
         throw new InvalidOperationException("Stale session handle: its session was evicted or the cache cleared.");
 
-    private int BucketOf(NodeId peer) => peer.GetHashCode() & (_buckets.Length - 1);
+    private int BucketOf(int hash) => hash & (_buckets.Length - 1);
 
     private int Find(NodeId peer)
     {
@@ -351,9 +379,11 @@ internal sealed class SessionCache
             return None;
         }
 
-        for (var slot = _buckets[BucketOf(peer)]; slot != None; slot = _entries[slot].ChainNext)
+        var hash = peer.GetHashCode();
+        for (var slot = _buckets[BucketOf(hash)]; slot != None; slot = _entries[slot].ChainNext)
         {
-            if (_entries[slot].Peer == peer)
+            ref readonly var e = ref _entries[slot];
+            if (e.Hash == hash && _directory.IdOf(e.Peer) == peer)
             {
                 return slot;
             }
@@ -409,7 +439,7 @@ internal sealed class SessionCache
         for (var slot = 0; slot < _used; slot++)
         {
             ref var e = ref _entries[slot];
-            ref var bucket = ref _buckets[BucketOf(e.Peer)];
+            ref var bucket = ref _buckets[BucketOf(e.Hash)];
             e.ChainNext = bucket;
             bucket = slot;
         }
@@ -464,7 +494,7 @@ internal sealed class SessionCache
     {
         ref var e = ref _entries[slot];
         Unlink(slot);
-        ref var link = ref _buckets[BucketOf(e.Peer)];
+        ref var link = ref _buckets[BucketOf(e.Hash)];
         while (link != slot)
         {
             link = ref _entries[link].ChainNext;
@@ -478,6 +508,7 @@ internal sealed class SessionCache
         e.ChainNext = _free;
         _free = slot;
         Count--;
+        _directory.Release(e.Peer);
         key.Dispose();
     }
 
@@ -531,10 +562,17 @@ internal sealed class SessionCache
         _head = slot;
     }
 
-    /// <summary>One session (or a free slot, with a null <see cref="Key"/>). The token address is kept as its fields so the port packs with the small fields.</summary>
+    /// <summary>One session (or a free slot, with a null <see cref="Key"/>).</summary>
     private struct Entry
     {
-        public NodeId Peer;
+        /// <summary>
+        /// Handle in the directory on the peer's id and the address its token was given for (the unspecified address,
+        /// <c>default</c>, until a token arrives); the session holds one reference on it.
+        /// </summary>
+        public int Peer;
+
+        /// <summary>The peer id's <see cref="NodeId.GetHashCode"/>: picks the chain, and a scan reads the directory only on a match.</summary>
+        public int Hash;
 
         /// <summary>The session key; null while the slot is free.</summary>
         public SessionKey? Key;
@@ -547,8 +585,6 @@ internal sealed class SessionCache
 
         public ulong TokenLow;
         public ulong TokenHigh;
-        public ulong TokenAddressHigh;
-        public ulong TokenAddressLow;
 
         /// <summary>Neighbours in the LRU list (towards the most and the least recently used).</summary>
         public int Prev;
@@ -562,8 +598,6 @@ internal sealed class SessionCache
 
         /// <summary>The cache's <see cref="Clock"/> when the session was last found or added.</summary>
         public Protocol.Instant LastUsed;
-
-        public ushort TokenAddressPort;
 
         /// <summary>Ring position the next tag is written to, and the number of tags in the ring (at most the window).</summary>
         public ushort RingNext;

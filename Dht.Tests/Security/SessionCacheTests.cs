@@ -1,4 +1,5 @@
 using Dht.Protocol;
+using Dht.Routing;
 using Dht.Security;
 
 namespace Dht.Tests.Security;
@@ -160,7 +161,7 @@ public sealed class SessionCacheTests
     }
 
     [TestMethod]
-    public void Entry_Is128Bytes() => Assert.AreEqual(128, SessionCache.EntrySize);
+    public void Entry_Is88Bytes() => Assert.AreEqual(88, SessionCache.EntrySize);
 
     [TestMethod]
     [DataRow(1)]
@@ -463,11 +464,16 @@ public sealed class SessionCacheTests
     public void RandomOperations_MatchReferenceModel(int capacity, int window, ulong seed)
     {
         var crypto = new CountingCrypto();
-        var cache = new SessionCache(crypto, capacity, window);
+        var addresses = new[] { PeerAddress.FromIPv4([192, 0, 2, 1], 4000), PeerAddress.FromIPv4([192, 0, 2, 1], 4001), PeerAddress.FromIPv4([192, 0, 2, 2], 4000) };
+
+        // The directory is shared, as with a routing table that lists peer 1 at the first address.
+        var directory = new PeerDirectory();
+        var listed = (Peer(1), addresses[0]);
+        directory.Acquire(listed.Item1, listed.Item2);
+        var cache = new SessionCache(crypto, capacity, window, directory);
         var model = new ModelCache(capacity, window);
         var rng = new Xoshiro256(seed);
         var peers = Math.Max(12, capacity * 3);
-        var addresses = new[] { PeerAddress.FromIPv4([192, 0, 2, 1], 4000), PeerAddress.FromIPv4([192, 0, 2, 1], 4001), PeerAddress.FromIPv4([192, 0, 2, 2], 4000) };
         var held = new List<(Session Handle, ModelSession Model)>();
         var steps = capacity > 100 ? 20_000 : 5_000;
         for (var step = 0; step < steps; step++)
@@ -591,6 +597,7 @@ public sealed class SessionCacheTests
 
             Assert.AreEqual(model.Lru.Count, cache.Count, where);
             Assert.AreEqual(model.Derivations, cache.Derivations, where);
+            AssertDirectoryHolds(directory, model, listed, where);
             Assert.AreEqual(model.Disposed.Count, crypto.DisposalLog.Count, where);
             if (model.Disposed.Count > 0)
             {
@@ -620,6 +627,10 @@ public sealed class SessionCacheTests
 
         CollectionAssert.AreEqual(model.Disposed, crypto.DisposalLog, $"disposal order; capacity {capacity}, window {window}, seed {seed}");
         Assert.AreEqual(model.Derivations, cache.Derivations);
+        cache.Clear();
+        Assert.AreEqual(1, directory.Count, "only the table's pair is left once the cache is cleared");
+        Assert.IsTrue(directory.TryFind(listed.Item1, listed.Item2, out var handle));
+        Assert.AreEqual(1, directory.ReferencesOf(handle));
 
         void Hold(Session session, ModelSession expected)
         {
@@ -628,6 +639,27 @@ public sealed class SessionCacheTests
             {
                 held.RemoveAt(0);
             }
+        }
+    }
+
+    /// <summary>
+    /// The directory holds one reference per cached session on (peer, address of its token, or the unspecified address
+    /// before one), plus the table's reference on <paramref name="listed"/>, and nothing else.
+    /// </summary>
+    private static void AssertDirectoryHolds(PeerDirectory directory, ModelCache model, (NodeId, PeerAddress) listed, string where)
+    {
+        var expected = new Dictionary<(NodeId, PeerAddress), int> { [listed] = 1 };
+        foreach (var session in model.Lru)
+        {
+            var pair = (session.Peer, session.HasToken ? session.TokenAddress : default);
+            expected[pair] = expected.GetValueOrDefault(pair) + 1;
+        }
+
+        Assert.AreEqual(expected.Count, directory.Count, where);
+        foreach (var ((id, address), references) in expected)
+        {
+            Assert.IsTrue(directory.TryFind(id, address, out var handle), where);
+            Assert.AreEqual(references, directory.ReferencesOf(handle), where);
         }
     }
 
@@ -659,6 +691,10 @@ public sealed class SessionCacheTests
         public NodeId Peer { get; } = peer;
 
         public CountingKey Key { get; } = key;
+
+        public bool HasToken => _hasToken;
+
+        public PeerAddress TokenAddress => _tokenAddress;
 
         public Instant LastUsed { get; set; }
 

@@ -107,10 +107,15 @@ public sealed class SimulatorResilienceTests
         var world = SimRuns.Run(scenario);
         var restarts = world.Nodes.Sum(n => n.Restarts);
 
-        // Each live node's table holds one reference per contact or replacement; crashed engines released theirs.
-        var pairs = world.Nodes.Where(n => n.Engine is not null)
-            .SelectMany(n => n.Engine!.Routing.AllContacts().Concat(n.Engine.Routing.AllReplacements()))
-            .Select(c => (c.Id, c.Address)).Distinct().Count();
+        // Each live node's table holds one reference per contact or replacement and its session cache one per session
+        // (on the peer and its token address, or the unspecified address); crashed engines released theirs.
+        var live = world.Nodes.Where(n => n.Engine is not null).Select(n => n.Engine!).ToList();
+        var pairs = live
+            .SelectMany(e => e.Routing.AllContacts().Concat(e.Routing.AllReplacements()))
+            .Select(c => (c.Id, c.Address))
+            .Concat(live.SelectMany(e => e.Sessions.DirectoryPairs()))
+            .Distinct().Count();
+        Assert.IsGreaterThan(0, live.Sum(e => e.SessionCount), $"seed {seed}");
         Assert.IsGreaterThan(10, restarts, $"seed {seed}");
         Assert.AreEqual(pairs, world.Directory.Count, $"seed {seed}");
 
