@@ -24,8 +24,8 @@ internal readonly struct Contact
         Rtt = rtt;
     }
 
-    internal Contact(in ContactEntry entry, PeerDirectory directory)
-        : this(directory.IdOf(entry.Peer), directory.AddressOf(entry.Peer), entry.LastSeen, entry.FailedRequests, entry.Rtt)
+    internal Contact(in ContactEntry entry, PeerDirectory directory, Instant lastSeen)
+        : this(directory.IdOf(entry.Peer), directory.AddressOf(entry.Peer), lastSeen, entry.FailedRequests, entry.Rtt)
     {
     }
 
@@ -34,7 +34,10 @@ internal readonly struct Contact
     /// <summary>Where the node answers; an authenticated reply from a new address updates the table's entry.</summary>
     public PeerAddress Address { get; }
 
-    /// <summary>When the node last answered one of our requests with a valid authenticated reply.</summary>
+    /// <summary>
+    /// When the node last answered one of our requests with a valid authenticated reply (the table keeps it to the
+    /// millisecond, rounded down).
+    /// </summary>
     public Instant LastSeen { get; }
 
     /// <summary>Consecutive failed requests since the last verified reply.</summary>

@@ -167,6 +167,23 @@ internal sealed class KBucket
         _replacementCount = 0;
     }
 
+    /// <summary>
+    /// Moves every last-seen stamp (contacts and replacements) back by <paramref name="ms"/>, stopping at 0, when the
+    /// table's epoch moves forward by that much. Stamps above 0 keep their order; those that reach 0 tie.
+    /// </summary>
+    public void ShiftLastSeen(uint ms)
+    {
+        foreach (ref var entry in _contacts.AsSpan(0, _count))
+        {
+            entry.LastSeen = entry.LastSeen > ms ? entry.LastSeen - ms : 0;
+        }
+
+        foreach (ref var entry in _replacements.AsSpan(0, _replacementCount))
+        {
+            entry.LastSeen = entry.LastSeen > ms ? entry.LastSeen - ms : 0;
+        }
+    }
+
     private static int Find(ReadOnlySpan<ContactEntry> entries, NodeId id, PeerDirectory directory)
     {
         var tag = id.Tag;

@@ -26,6 +26,15 @@ internal sealed partial class RoutingTable
     /// <summary>A peer handle that matches no entry (for "excluding nobody").</summary>
     private const int NoPeer = -1;
 
+    /// <summary>
+    /// Once now is this many milliseconds (about 24.9 days) past the epoch, the epoch moves forward so that now is
+    /// <see cref="EpochKeepMs"/> past it, keeping every last-seen stamp below <see cref="uint.MaxValue"/>.
+    /// </summary>
+    internal const long EpochMoveAfterMs = 1L << 31;
+
+    /// <summary>How far (about 12.4 days) the epoch stays behind now after it moves; older stamps read as the epoch.</summary>
+    internal const long EpochKeepMs = 1L << 30;
+
     private readonly RoutingOptions _options;
     private readonly PeerDirectory _directory;
     private KBucket?[] _buckets = [];
@@ -35,6 +44,14 @@ internal sealed partial class RoutingTable
 
     /// <summary>SplitMix64 state for the buckets' refresh delays, seeded from the local id (see <see cref="NextRefreshDelay"/>).</summary>
     private ulong _refreshDelayState;
+
+    /// <summary>
+    /// The origin of the entries' last-seen stamps (<see cref="ContactEntry.LastSeen"/>, whole milliseconds since it):
+    /// the first time the table stamped an entry, moved forward by <see cref="Stamp"/> when it falls too far behind.
+    /// </summary>
+    private Instant _epoch;
+
+    private bool _hasEpoch;
 
     /// <param name="localId">This node's id (not zero).</param>
     /// <param name="options">Validated here; may be shared by many tables.</param>
@@ -102,6 +119,7 @@ internal sealed partial class RoutingTable
             return AdmitResult.Rejected(invalid);
         }
 
+        AdvanceEpoch(now);
         var index = SlotOf(id);
         var bucket = GetBucket(index);
         var position = bucket?.IndexOf(id, _directory) ?? -1;
@@ -278,7 +296,7 @@ internal sealed partial class RoutingTable
         }
 
         ref readonly var oldest = ref bucket[0];
-        Contact? ping = now - oldest.LastSeen >= _options.PingOldestAfter ? View(oldest) : null;
+        Contact? ping = now - LastSeenOf(oldest) >= _options.PingOldestAfter ? View(oldest) : null;
         if (_options.ReplacementCacheSize == 0)
         {
             return AdmitResult.Rejected(RejectReason.BucketFull, ping);
@@ -296,7 +314,7 @@ internal sealed partial class RoutingTable
     private ContactEntry TakeOrCreate(KBucket bucket, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
     {
         var cached = bucket.IndexOfReplacement(id, _directory);
-        var entry = cached >= 0 ? bucket.RemoveReplacementAt(cached) : new ContactEntry(_directory.Acquire(id, address), id, now);
+        var entry = cached >= 0 ? bucket.RemoveReplacementAt(cached) : new ContactEntry(_directory.Acquire(id, address), id, Stamp(now));
         Refresh(ref entry, address, now, rtt);
         return entry;
     }
@@ -311,7 +329,7 @@ internal sealed partial class RoutingTable
             _directory.Release(old);
         }
 
-        entry.LastSeen = Instant.Max(entry.LastSeen, now);
+        entry.LastSeen = Math.Max(entry.LastSeen, Stamp(now));
         entry.FailedRequests = 0;
         if (rtt is { } sample)
         {
@@ -400,7 +418,47 @@ internal sealed partial class RoutingTable
         return n;
     }
 
-    private Contact View(in ContactEntry entry) => new(entry, _directory);
+    private Contact View(in ContactEntry entry) => new(entry, _directory, LastSeenOf(entry));
+
+    /// <summary>An entry's last-seen time: its stamp after the epoch (to the millisecond, rounded down).</summary>
+    internal Instant LastSeenOf(in ContactEntry entry) => _epoch + TimeSpan.FromMilliseconds(entry.LastSeen);
+
+    /// <summary>
+    /// Sets the epoch on the first call, and moves it when <paramref name="now"/> has run <see cref="EpochMoveAfterMs"/>
+    /// past it: forward to <see cref="EpochKeepMs"/> before now, with every stamp moved back by as much. Stamps older
+    /// than the new epoch become the epoch, still about 12 days old, which every rule that reads them
+    /// (<see cref="RoutingOptions.PingOldestAfter"/>, the last-seen order of promoted replacements) treats as long
+    /// unseen. Called before an update touches any entry, so no entry is outside the buckets while stamps move.
+    /// </summary>
+    private void AdvanceEpoch(Instant now)
+    {
+        if (!_hasEpoch)
+        {
+            _epoch = now;
+            _hasEpoch = true;
+        }
+
+        var ms = (now - _epoch).Ticks / TimeSpan.TicksPerMillisecond;
+        if (ms >= EpochMoveAfterMs)
+        {
+            MoveEpoch(ms - EpochKeepMs);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="now"/> as a last-seen stamp, after <see cref="AdvanceEpoch"/> with the same time: whole
+    /// milliseconds since the epoch (a time before the epoch stamps as the epoch).
+    /// </summary>
+    private uint Stamp(Instant now) => (uint)Math.Clamp((now - _epoch).Ticks / TimeSpan.TicksPerMillisecond, 0, uint.MaxValue);
+
+    private void MoveEpoch(long shiftMs)
+    {
+        _epoch += TimeSpan.FromMilliseconds(shiftMs);
+        foreach (var bucket in _buckets)
+        {
+            bucket?.ShiftLastSeen((uint)shiftMs);
+        }
+    }
 
     private KBucket? GetBucket(int index) => index < _buckets.Length ? _buckets[index] : null;
 

@@ -2,62 +2,72 @@ namespace Dht.Rpc;
 
 /// <summary>
 /// Round-trip-time estimator from RFC 6298: SRTT and RTTVAR with alpha = 1/8 and beta = 1/4, clock granularity 1 ms.
-/// A mutable value type of 8 bytes: keep it in a field (a routing-table entry holds one per contact) and update it by
+/// A mutable value type of 4 bytes: keep it in a field (a routing-table entry holds one per contact) and update it by
 /// reference.
 /// </summary>
 /// <remarks>
-/// SRTT and RTTVAR are kept in whole microseconds as <see cref="uint"/>: samples are truncated to microseconds and
-/// clamped to [0, <see cref="MaxSample"/>] (3.6e9 us, below <see cref="uint.MaxValue"/>), and neither estimate can
-/// exceed the largest sample. The SRTT field stores SRTT + 1, so 0 means "no sample yet" without a flag (a 0 us
-/// sample still counts). Intermediate products are computed in 64 bits.
+/// SRTT and RTTVAR are kept in units of <see cref="Resolution"/> (100 us, a tenth of the clock granularity) as
+/// <see cref="ushort"/>: samples are rounded to the nearest unit and clamped to [0, <see cref="MaxSample"/>] (6.5 s,
+/// longer than the default maximum request timeout of 5 s, so no reply that arrives in time is cut), and neither
+/// estimate can exceed the largest sample. The SRTT update rounds to the nearest unit, so under steady samples it
+/// settles within 4 units (0.4 ms) of them from either side, where truncation would leave it up to 7 units below; the
+/// RTTVAR update truncates, so it decays to 0. The SRTT field stores SRTT + 1, so 0 means "no sample yet" without a flag (a
+/// 0 sample still counts). Intermediate values are computed in 64 bits.
 /// </remarks>
 internal struct RttEstimator
 {
     /// <summary>The largest sample taken into account; longer samples count as this.</summary>
-    public static readonly TimeSpan MaxSample = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxSample = TimeSpan.FromTicks(MaxUnits * TicksPerUnit);
 
     /// <summary>The clock granularity G of RFC 6298.</summary>
     public static readonly TimeSpan Granularity = TimeSpan.FromMilliseconds(1);
 
-    private const long TicksPerMicrosecond = TimeSpan.TicksPerMicrosecond;
+    /// <summary>The unit SRTT and RTTVAR are kept in.</summary>
+    public static readonly TimeSpan Resolution = TimeSpan.FromTicks(TicksPerUnit);
 
-    /// <summary><see cref="Granularity"/> in microseconds.</summary>
-    private const long GranularityMicroseconds = 1_000;
+    private const long TicksPerUnit = 100 * TimeSpan.TicksPerMicrosecond;
 
-    /// <summary>SRTT in microseconds plus one; 0 before the first sample.</summary>
-    private uint _srttPlusOne;
+    /// <summary><see cref="Granularity"/> in units.</summary>
+    private const long GranularityUnits = 10;
 
-    /// <summary>RTTVAR in microseconds.</summary>
-    private uint _rttVar;
+    /// <summary><see cref="MaxSample"/> in units (below <see cref="ushort.MaxValue"/>, so SRTT + 1 fits).</summary>
+    private const long MaxUnits = 65_000;
+
+    /// <summary>SRTT in units plus one; 0 before the first sample.</summary>
+    private ushort _srttPlusOne;
+
+    /// <summary>RTTVAR in units.</summary>
+    private ushort _rttVar;
 
     /// <summary>True once at least one sample was added.</summary>
     public readonly bool HasSamples => _srttPlusOne != 0;
 
-    /// <summary>The smoothed round-trip time, to the microsecond (zero before the first sample).</summary>
-    public readonly TimeSpan Srtt => new(SrttMicroseconds * TicksPerMicrosecond);
+    /// <summary>The smoothed round-trip time, to <see cref="Resolution"/> (zero before the first sample).</summary>
+    public readonly TimeSpan Srtt => new(SrttUnits * TicksPerUnit);
 
-    /// <summary>The round-trip-time variation, to the microsecond (zero before the first sample).</summary>
-    public readonly TimeSpan RttVar => new(_rttVar * TicksPerMicrosecond);
+    /// <summary>The round-trip-time variation, to <see cref="Resolution"/> (zero before the first sample).</summary>
+    public readonly TimeSpan RttVar => new(_rttVar * TicksPerUnit);
 
-    private readonly long SrttMicroseconds => _srttPlusOne == 0 ? 0 : _srttPlusOne - 1L;
+    private readonly long SrttUnits => _srttPlusOne == 0 ? 0 : _srttPlusOne - 1L;
 
     /// <summary>Adds a measured round-trip time (RFC 6298 section 2.2 and 2.3).</summary>
     public void AddSample(TimeSpan rtt)
     {
-        var r = Math.Clamp(rtt.Ticks, 0, MaxSample.Ticks) / TicksPerMicrosecond;
+        var r = (Math.Clamp(rtt.Ticks, 0, MaxUnits * TicksPerUnit) + (TicksPerUnit / 2)) / TicksPerUnit;
         if (!HasSamples)
         {
-            _srttPlusOne = (uint)(r + 1);
-            _rttVar = (uint)(r / 2);
+            _srttPlusOne = (ushort)(r + 1);
+            _rttVar = (ushort)(r / 2);
             return;
         }
 
-        // RTTVAR <- (1 - beta) * RTTVAR + beta * |SRTT - R'|, then SRTT <- (1 - alpha) * SRTT + alpha * R'.
-        // Both stay within [0, MaxSample] (weighted means of values in that range), so they fit their uint fields.
-        var srtt = SrttMicroseconds;
+        // RTTVAR <- (1 - beta) * RTTVAR + beta * |SRTT - R'| (truncated, so it decays to 0 under steady samples), then
+        // SRTT <- (1 - alpha) * SRTT + alpha * R' (rounded to the nearest unit, so it does not sink below steady samples).
+        // Both stay within [0, MaxUnits] (weighted means of values in that range), so they fit their ushort fields.
+        var srtt = SrttUnits;
         var error = Math.Abs(srtt - r);
-        _rttVar = (uint)(((3L * _rttVar) + error) / 4);
-        _srttPlusOne = (uint)((((7 * srtt) + r) / 8) + 1);
+        _rttVar = (ushort)(((3L * _rttVar) + error) / 4);
+        _srttPlusOne = (ushort)((((7 * srtt) + r + 4) / 8) + 1);
     }
 
     /// <summary>
@@ -76,7 +86,7 @@ internal struct RttEstimator
             return initial;
         }
 
-        var rto = SrttMicroseconds + Math.Max(GranularityMicroseconds, 4L * _rttVar);
-        return new TimeSpan(Math.Clamp(rto * TicksPerMicrosecond, min.Ticks, max.Ticks));
+        var rto = SrttUnits + Math.Max(GranularityUnits, 4L * _rttVar);
+        return new TimeSpan(Math.Clamp(rto * TicksPerUnit, min.Ticks, max.Ticks));
     }
 }

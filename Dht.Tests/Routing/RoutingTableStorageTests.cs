@@ -10,10 +10,64 @@ namespace Dht.Tests.Routing;
 public sealed class RoutingTableStorageTests
 {
     [TestMethod]
-    public void ContactEntry_Layout_TwentyFourBytesNoReferences()
+    public void ContactEntry_Layout_SixteenBytesNoReferences()
     {
-        Assert.AreEqual(24, Unsafe.SizeOf<ContactEntry>());
+        Assert.AreEqual(16, Unsafe.SizeOf<ContactEntry>());
         Assert.IsFalse(RuntimeHelpers.IsReferenceOrContainsReferences<ContactEntry>());
+    }
+
+    [TestMethod]
+    public void LastSeen_KeptToTheMillisecondRoundedDown_EarlierTimesReadAsTheEpoch()
+    {
+        var table = SmallTable();
+        table.OnVerifiedReply(IdInBucket(3, 1), V4(1), At(10), null); // the first stamp sets the epoch
+        table.OnVerifiedReply(IdInBucket(3, 2), V4(2), At(11.0004567), null);
+        table.OnVerifiedReply(IdInBucket(3, 3), V4(3), At(4), null);
+
+        Assert.IsTrue(table.TryGet(IdInBucket(3, 1), out var first));
+        Assert.AreEqual(At(10), first.LastSeen);
+        Assert.IsTrue(table.TryGet(IdInBucket(3, 2), out var second));
+        Assert.AreEqual(At(11.000), second.LastSeen);
+        Assert.IsTrue(table.TryGet(IdInBucket(3, 3), out var early));
+        Assert.AreEqual(At(10), early.LastSeen, "a time before the epoch stamps as the epoch");
+    }
+
+    /// <summary>
+    /// Stamps are 32-bit milliseconds since the table's epoch, so after about 24.9 days of uptime the epoch moves: stamps
+    /// older than the new epoch read as the epoch (12.4 days before now, still the oldest), newer ones keep their
+    /// value, and the oldest contact is still the one to ping. Checked over a year of replies.
+    /// </summary>
+    [TestMethod]
+    public void LastSeen_MonthsOfUptime_EpochMovesAndTheOrderHolds()
+    {
+        var table = SmallTable();
+        Fill(table, 3, 4); // seen at 1..4 s
+        var keep = TimeSpan.FromMilliseconds(RoutingTable.EpochKeepMs);
+        var month = TimeSpan.FromDays(30);
+
+        var now = At(1) + month;
+        Assert.AreEqual(AdmitOutcome.Updated, table.OnVerifiedReply(IdInBucket(3, 3), V4((3 * 256) + 3), now, null).Outcome);
+        CollectionAssert.AreEqual(new[] { IdInBucket(3, 1), IdInBucket(3, 2), IdInBucket(3, 4), IdInBucket(3, 3) }, ContactIds(table));
+        var seen = table.AllContacts().ToDictionary(c => c.Id, c => c.LastSeen);
+        Assert.AreEqual(now, seen[IdInBucket(3, 3)]);
+        Assert.AreEqual(now - keep, seen[IdInBucket(3, 1)], "older than the new epoch: reads as the epoch");
+        Assert.AreEqual(now - keep, seen[IdInBucket(3, 4)]);
+
+        var result = table.OnVerifiedReply(IdInBucket(3, 5), V4(5), now + TimeSpan.FromSeconds(1), null);
+        Assert.AreEqual(AdmitOutcome.AddedToReplacementCache, result.Outcome);
+        Assert.AreEqual(IdInBucket(3, 1), result.PingCandidate?.Id, "the oldest is still pinged first");
+
+        // Eleven more months of replies from contact 3, one a day: every stamp stays exact to the millisecond.
+        for (var day = 1; day <= 330; day++)
+        {
+            var t = now + TimeSpan.FromDays(day) + TimeSpan.FromMilliseconds(day);
+            table.OnVerifiedReply(IdInBucket(3, 3), V4((3 * 256) + 3), t, null);
+            Assert.IsTrue(table.TryGet(IdInBucket(3, 3), out var contact));
+            Assert.AreEqual(t, contact.LastSeen, $"day {day}");
+            Assert.IsTrue(table.TryGet(IdInBucket(3, 1), out var oldest));
+            Assert.IsLessThanOrEqualTo(keep + TimeSpan.FromDays(25), t - oldest.LastSeen, $"day {day}");
+            Assert.IsGreaterThanOrEqualTo(keep, t - oldest.LastSeen, $"day {day}");
+        }
     }
 
     [TestMethod]
