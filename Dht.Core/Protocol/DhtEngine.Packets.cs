@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using Dht.Security;
 using Dht.Wire;
 
@@ -65,10 +66,12 @@ internal sealed partial class DhtEngine
         // The key of an unknown sender is cached only once the packet opens with it. Nothing between TryGet (or Add) and
         // TryAcceptNonce adds a session, so the handle cannot go stale in between.
         var cached = _sessions.TryGet(sender, out var session);
-        SessionKey key;
         if (cached)
         {
-            key = session.Key;
+            if (!_crypto.TryOpen(session.Key, nonce, header, ciphertext, plaintext))
+            {
+                return DropReason.DecryptFailed;
+            }
         }
         else
         {
@@ -77,27 +80,22 @@ internal sealed partial class DhtEngine
                 return DropReason.RateLimited;
             }
 
-            if (_sessions.Derive(sender) is not { } derived)
+            if (!_sessions.TryDerive(sender, out var derived))
             {
                 return DropReason.InvalidSenderKey;
             }
 
-            key = derived;
-        }
-
-        if (!key.TryOpen(nonce, header, ciphertext, plaintext))
-        {
-            if (!cached)
+            var opened = _crypto.TryOpen(derived, nonce, header, ciphertext, plaintext);
+            if (opened)
             {
-                key.Dispose();
+                session = _sessions.Add(sender, derived);
             }
 
-            return DropReason.DecryptFailed;
-        }
-
-        if (!cached)
-        {
-            session = _sessions.Add(sender, key);
+            CryptographicOperations.ZeroMemory(derived);
+            if (!opened)
+            {
+                return DropReason.DecryptFailed;
+            }
         }
 
         if (!session.TryAcceptNonce(nonce))
@@ -162,7 +160,7 @@ internal sealed partial class DhtEngine
         LocalId.WriteTo(span[2..]);
         var nonce = span.Slice(2 + NodeId.Size, SessionKey.NonceSize);
         _rng.NextBytes(nonce);
-        session.Key.Seal(nonce, span[..WireConstants.SealedHeaderSize], plaintext, span[WireConstants.SealedHeaderSize..]);
+        _crypto.Seal(session.Key, nonce, span[..WireConstants.SealedHeaderSize], plaintext, span[WireConstants.SealedHeaderSize..]);
         Enqueue(to, buffer, total);
         return total;
     }

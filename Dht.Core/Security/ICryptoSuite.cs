@@ -10,10 +10,17 @@ internal interface ICryptoSuite
     NodeId LocalId { get; }
 
     /// <summary>
-    /// Derives the symmetric key shared by the local node and <paramref name="remote"/> from their static keys.
-    /// Returns null when <paramref name="remote"/> is not a usable public key (not on the curve, low order, all zero).
+    /// Derives the symmetric key shared by the local node and <paramref name="remote"/> from their static keys. Returns
+    /// false (and a zero key) when <paramref name="remote"/> is not a usable public key (not on the curve, low order, all
+    /// zero, or the local id).
     /// </summary>
-    SessionKey? DeriveSessionKey(NodeId remote);
+    bool TryDeriveSessionKey(NodeId remote, out SessionKey key);
+
+    /// <summary>Encrypts <paramref name="plaintext"/> into <paramref name="ciphertext"/> (plaintext length + <see cref="SessionKey.TagSize"/>).</summary>
+    void Seal(in SessionKey key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext);
+
+    /// <summary>Decrypts and authenticates; false when the tag does not verify.</summary>
+    bool TryOpen(in SessionKey key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext);
 
     /// <summary>Signs <paramref name="message"/> with the local node's Ed25519 key into 64 bytes.</summary>
     void SignAsNode(ReadOnlySpan<byte> message, Span<byte> signature);
@@ -34,25 +41,18 @@ internal interface ICryptoSuite
     void Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac);
 }
 
-/// <summary>A symmetric AEAD key shared with one peer. Tag size is always <see cref="TagSize"/>, nonce size <see cref="NonceSize"/>.</summary>
-internal abstract class SessionKey : IDisposable
+/// <summary>
+/// A symmetric AEAD key shared with one peer: <see cref="Size"/> bytes held inline, so the session cache keeps each
+/// session's key in its entry array and a session costs no object of its own. Only the crypto suite that derived it
+/// reads the bytes (<see cref="ICryptoSuite.Seal"/>, <see cref="ICryptoSuite.TryOpen"/>); the cache zeroes them when the
+/// session leaves. Tag size is always <see cref="TagSize"/>, nonce size <see cref="NonceSize"/>.
+/// </summary>
+[System.Runtime.CompilerServices.InlineArray(Size)]
+internal struct SessionKey
 {
+    public const int Size = 32;
     public const int TagSize = 16;
     public const int NonceSize = 12;
 
-    /// <summary>Encrypts <paramref name="plaintext"/> into <paramref name="ciphertext"/> (plaintext length + 16).</summary>
-    public abstract void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext);
-
-    /// <summary>Decrypts and authenticates; false when the tag does not verify.</summary>
-    public abstract bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext);
-
-    public void Dispose()
-    {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-    }
-
-    protected virtual void Dispose(bool disposing)
-    {
-    }
+    private byte _first;
 }

@@ -34,11 +34,12 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
 
     public NodeId LocalId { get; }
 
-    public SessionKey? DeriveSessionKey(NodeId remote)
+    public bool TryDeriveSessionKey(NodeId remote, out SessionKey key)
     {
+        key = default;
         if (remote.IsZero || remote == LocalId)
         {
-            return null;
+            return false;
         }
 
         Span<byte> remoteEd = stackalloc byte[32];
@@ -47,7 +48,7 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
         remote.WriteTo(remoteEd);
         if (!Curve25519Conversion.TryEdwardsToMontgomery(remoteEd, remoteMont) || !Sodium.TryScalarMult(_agreementScalar, remoteMont, shared))
         {
-            return null; // not a curve point, or a low-order one: the shared secret would be all zero
+            return false; // not a curve point, or a low-order one: the shared secret would be all zero
         }
 
         Span<byte> info = stackalloc byte[SessionInfoLabel.Length + 64];
@@ -55,11 +56,19 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
         var (low, high) = LocalId < remote ? (LocalId, remote) : (remote, LocalId);
         low.WriteTo(info[SessionInfoLabel.Length..]);
         high.WriteTo(info[(SessionInfoLabel.Length + 32)..]);
-        var key = new byte[32];
         HKDF.DeriveKey(HashAlgorithmName.SHA256, shared, key, ReadOnlySpan<byte>.Empty, info);
         CryptographicOperations.ZeroMemory(shared);
-        return new NSecSessionKey(key);
+        return true;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>ChaCha20-Poly1305 (IETF), through libsodium directly (see <see cref="Sodium"/>).</remarks>
+    public void Seal(in SessionKey key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext) =>
+        Sodium.Seal(key, nonce, associatedData, plaintext, ciphertext);
+
+    /// <inheritdoc/>
+    public bool TryOpen(in SessionKey key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext) =>
+        Sodium.TryOpen(key, nonce, associatedData, ciphertext, plaintext);
 
     public void SignAsNode(ReadOnlySpan<byte> message, Span<byte> signature) => _identity.Sign(message, signature);
 
@@ -95,17 +104,5 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
     {
         CryptographicOperations.ZeroMemory(_agreementScalar);
         CryptographicOperations.ZeroMemory(_localSecret);
-    }
-
-    /// <summary>A session key as 32 raw bytes; sealing goes to libsodium directly (see <see cref="Sodium"/>).</summary>
-    private sealed class NSecSessionKey(byte[] key) : SessionKey
-    {
-        public override void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext) =>
-            Sodium.Seal(key, nonce, associatedData, plaintext, ciphertext);
-
-        public override bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext) =>
-            Sodium.TryOpen(key, nonce, associatedData, ciphertext, plaintext);
-
-        protected override void Dispose(bool disposing) => CryptographicOperations.ZeroMemory(key);
     }
 }

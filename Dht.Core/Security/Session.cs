@@ -31,7 +31,8 @@ internal readonly struct Session
 
     public NodeId Peer => Cache.PeerOf(_slot, _generation);
 
-    public SessionKey Key => Cache.KeyOf(_slot, _generation);
+    /// <summary>The session key, read in place (valid until the next call that may add a session to the cache).</summary>
+    public ref readonly SessionKey Key => ref Cache.KeyOf(_slot, _generation);
 
     private SessionCache Cache => _cache ?? throw new InvalidOperationException("Default session handle.");
 

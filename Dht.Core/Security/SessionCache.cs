@@ -14,11 +14,11 @@ namespace Dht.Security;
 /// The simulator runs a hundred thousand engines with up to hundreds of sessions each, so a session is one struct in an
 /// array the cache owns rather than a graph of objects: a handle on the peer's id and token address in a
 /// <see cref="PeerDirectory"/> (the routing table's, shared by the simulator's engines, so an id listed by many tables and
-/// sessions is stored once), the id's hash, the key, the address token, the time of last use (<see cref="Clock"/>, for
-/// <see cref="ExpireIdle"/>), the links of the LRU list and of the hash chain (as slot indices) and the first
-/// <see cref="InlineTags"/> nonce tags of the replay ring are all inline. The only objects per session are its
-/// <see cref="SessionKey"/> (the crypto suite's, disposed on eviction and <see cref="Clear"/>) and, once a session has
-/// seen more than <see cref="InlineTags"/> datagrams, the overflow part of its replay ring.
+/// sessions is stored once), the id's hash, the 32-byte key (zeroed when the session leaves), the address token, the
+/// time of last use (<see cref="Clock"/>, for <see cref="ExpireIdle"/>), the links of the LRU list and of the hash chain
+/// (as slot indices) and the first <see cref="InlineTags"/> nonce tags of the replay ring are all inline. The only
+/// object a session may have is the overflow part of its replay ring, once it has seen more than
+/// <see cref="InlineTags"/> datagrams.
 /// </para>
 /// <para>
 /// The entry array starts at <see cref="InitialSlots"/> slots and doubles up to the capacity when every slot is in use;
@@ -139,13 +139,13 @@ internal sealed class SessionCache
     }
 
     /// <summary>
-    /// Derives a session key without caching it (for an inbound packet not yet authenticated): the caller either
-    /// disposes it or hands it to <see cref="Add"/>. Null when the peer's key is unusable.
+    /// Derives a session key without caching it (for an inbound packet not yet authenticated): the caller either drops
+    /// it or hands it to <see cref="Add"/>. False when the peer's key is unusable.
     /// </summary>
-    public SessionKey? Derive(NodeId peer)
+    public bool TryDerive(NodeId peer, out SessionKey key)
     {
         Derivations++;
-        return _crypto.DeriveSessionKey(peer);
+        return _crypto.TryDeriveSessionKey(peer, out key);
     }
 
     /// <summary>
@@ -159,7 +159,7 @@ internal sealed class SessionCache
             return true;
         }
 
-        if (Derive(peer) is not { } key)
+        if (!TryDerive(peer, out var key))
         {
             return false;
         }
@@ -169,8 +169,7 @@ internal sealed class SessionCache
     }
 
     /// <summary>
-    /// Drops the sessions last used before <paramref name="cutoff"/> (from the least recently used on, disposing their
-    /// keys), then, when at most half of the entry array is in use, moves the rest into an array of one and a half
+    /// Drops the sessions last used before <paramref name="cutoff"/> (from the least recently used on), then, when at most half of the entry array is in use, moves the rest into an array of one and a half
     /// times their number (at least <see cref="InitialSlots"/>, or none at all when no session is left, as in a new
     /// cache). Every handle issued before the call may be stale after it.
     /// </summary>
@@ -189,7 +188,7 @@ internal sealed class SessionCache
             _noUseBefore = _tail == None ? Protocol.Instant.MaxValue : _entries[_tail].LastUsed;
         }
 
-        // Shrink once at most half the slots are in use, to one and a half times the sessions left: a slot costs 88
+        // Shrink once at most half the slots are in use, to one and a half times the sessions left: a slot costs 112
         // bytes, and after a burst most engines keep only a few sessions. Compaction runs at most once per maintenance
         // tick, and a compacted array must lose a quarter of its sessions again before the next one.
         if (_slots > InitialSlots && Count <= _slots / 2)
@@ -201,18 +200,15 @@ internal sealed class SessionCache
     }
 
     /// <summary>
-    /// Caches a session with <paramref name="key"/>, evicting (and disposing the key of) the least recently used one when
-    /// full. When the peer already has a session, that one is kept and marked most recently used, and
-    /// <paramref name="key"/> is disposed. Returns the cached session.
+    /// Caches a session with <paramref name="key"/>, evicting the least recently used one when full. When the peer
+    /// already has a session, that one is kept (with its key) and marked most recently used. Returns the cached session.
     /// </summary>
-    public Session Add(NodeId peer, SessionKey key)
+    public Session Add(NodeId peer, in SessionKey key)
     {
-        ArgumentNullException.ThrowIfNull(key);
         var existing = Find(peer);
         if (existing != None)
         {
             Touch(existing);
-            key.Dispose();
             return HandleOf(existing);
         }
 
@@ -226,6 +222,7 @@ internal sealed class SessionCache
         e.Peer = _directory.Acquire(peer, default);
         e.Hash = peer.GetHashCode();
         e.Key = key;
+        e.InUse = true;
         e.LastUsed = Clock;
         _noUseBefore = Protocol.Instant.Min(_noUseBefore, Clock);
         e.TokenLow = 0;
@@ -242,19 +239,18 @@ internal sealed class SessionCache
         return HandleOf(slot);
     }
 
-    /// <summary>Drops every session, disposing the keys (most recently used first). The arrays are kept.</summary>
+    /// <summary>Drops every session, zeroing the keys. The arrays are kept.</summary>
     public void Clear()
     {
         for (var slot = _head; slot != None;)
         {
             ref var e = ref _entries[slot];
-            var key = e.Key!;
             var next = e.Next;
-            e.Key = null;
+            e.Key = default;
+            e.InUse = false;
             e.Overflow = null;
             e.Generation++;
             _directory.Release(e.Peer);
-            key.Dispose();
             slot = next;
         }
 
@@ -263,6 +259,22 @@ internal sealed class SessionCache
         _used = 0;
         Count = 0;
         _noUseBefore = Protocol.Instant.MaxValue;
+    }
+
+    /// <summary>True when <paramref name="peer"/> has a cached session; unlike <see cref="TryGet"/>, changes no LRU order.</summary>
+    internal bool Contains(NodeId peer) => Find(peer) != None;
+
+    /// <summary>Slots whose key bytes are not all zero (tests check that a session's key is wiped when it leaves).</summary>
+    internal int SlotsHoldingKeyMaterial()
+    {
+        var n = 0;
+        foreach (ref readonly var e in _entries.AsSpan())
+        {
+            ReadOnlySpan<byte> key = e.Key;
+            n += key.ContainsAnyExcept((byte)0) ? 1 : 0;
+        }
+
+        return n;
     }
 
     /// <summary>
@@ -282,11 +294,11 @@ internal sealed class SessionCache
 
     /// <summary>True when <paramref name="slot"/> still holds the session of that generation.</summary>
     internal bool IsCurrent(int slot, int generation) =>
-        (uint)slot < (uint)_entries.Length && _entries[slot].Generation == generation && _entries[slot].Key is not null;
+        (uint)slot < (uint)_entries.Length && _entries[slot].Generation == generation && _entries[slot].InUse;
 
     internal NodeId PeerOf(int slot, int generation) => _directory.IdOf(Live(slot, generation).Peer);
 
-    internal SessionKey KeyOf(int slot, int generation) => Live(slot, generation).Key!;
+    internal ref readonly SessionKey KeyOf(int slot, int generation) => ref Live(slot, generation).Key;
 
     internal void RememberToken(int slot, int generation, Protocol.PeerAddress address, UInt128 token)
     {
@@ -489,7 +501,7 @@ internal sealed class SessionCache
         Rehash();
     }
 
-    /// <summary>Removes the session in <paramref name="slot"/>, frees the slot, then disposes the key.</summary>
+    /// <summary>Removes the session in <paramref name="slot"/>, zeroes its key and frees the slot.</summary>
     private void Evict(int slot)
     {
         ref var e = ref _entries[slot];
@@ -501,15 +513,14 @@ internal sealed class SessionCache
         }
 
         link = e.ChainNext;
-        var key = e.Key!;
-        e.Key = null;
+        e.Key = default;
+        e.InUse = false;
         e.Overflow = null;
         e.Generation++;
         e.ChainNext = _free;
         _free = slot;
         Count--;
         _directory.Release(e.Peer);
-        key.Dispose();
     }
 
     private void Touch(int slot)
@@ -562,7 +573,7 @@ internal sealed class SessionCache
         _head = slot;
     }
 
-    /// <summary>One session (or a free slot, with a null <see cref="Key"/>).</summary>
+    /// <summary>One session (or a free slot, with <see cref="InUse"/> false and a zero key).</summary>
     private struct Entry
     {
         /// <summary>
@@ -574,8 +585,8 @@ internal sealed class SessionCache
         /// <summary>The peer id's <see cref="NodeId.GetHashCode"/>: picks the chain, and a scan reads the directory only on a match.</summary>
         public int Hash;
 
-        /// <summary>The session key; null while the slot is free.</summary>
-        public SessionKey? Key;
+        /// <summary>The session key; zero while the slot is free.</summary>
+        public SessionKey Key;
 
         /// <summary>Ring positions from <see cref="InlineTags"/> on, once the ring has grown past the inline tags.</summary>
         public ulong[]? Overflow;
@@ -604,6 +615,9 @@ internal sealed class SessionCache
         public ushort RingCount;
 
         public bool HasToken;
+
+        /// <summary>True while the slot holds a session.</summary>
+        public bool InUse;
     }
 
     [InlineArray(InlineTags)]

@@ -15,18 +15,48 @@ internal sealed class ModeledCryptoSuite(NodeId localId) : ICryptoSuite
 {
     public NodeId LocalId { get; } = localId;
 
-    public SessionKey? DeriveSessionKey(NodeId remote)
+    public bool TryDeriveSessionKey(NodeId remote, out SessionKey key)
     {
+        key = default;
         if (remote.IsZero || remote == LocalId)
         {
-            return null;
+            return false;
         }
 
         var (low, high) = LocalId < remote ? (LocalId, remote) : (remote, LocalId);
         Span<byte> ids = stackalloc byte[64];
         low.WriteTo(ids);
         high.WriteTo(ids[32..]);
-        return new ModeledSessionKey(XxHash3.HashToUInt64(ids, 0x5E55_1011));
+        BinaryPrimitives.WriteUInt64LittleEndian(key, XxHash3.HashToUInt64(ids, 0x5E55_1011));
+        return true;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The plaintext as is, followed by a 16-byte keyed hash of nonce, associated data and plaintext.</remarks>
+    public void Seal(in SessionKey key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext)
+    {
+        plaintext.CopyTo(ciphertext);
+        WriteTag(KeyValue(key), nonce, associatedData, plaintext, ciphertext.Slice(plaintext.Length, SessionKey.TagSize));
+    }
+
+    /// <inheritdoc/>
+    public bool TryOpen(in SessionKey key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
+    {
+        if (ciphertext.Length < SessionKey.TagSize)
+        {
+            return false;
+        }
+
+        var body = ciphertext[..^SessionKey.TagSize];
+        Span<byte> tag = stackalloc byte[SessionKey.TagSize];
+        WriteTag(KeyValue(key), nonce, associatedData, body, tag);
+        if (!tag.SequenceEqual(ciphertext[^SessionKey.TagSize..]))
+        {
+            return false;
+        }
+
+        body.CopyTo(plaintext);
+        return true;
     }
 
     public void SignAsNode(ReadOnlySpan<byte> message, Span<byte> signature)
@@ -81,42 +111,17 @@ internal sealed class ModeledCryptoSuite(NodeId localId) : ICryptoSuite
         }
     }
 
-    private sealed class ModeledSessionKey(ulong key) : SessionKey
+    /// <summary>The modeled key: a 64-bit hash of the two ids, in the first 8 bytes of the key (the rest stay zero).</summary>
+    private static ulong KeyValue(in SessionKey key) => BinaryPrimitives.ReadUInt64LittleEndian(key);
+
+    private static void WriteTag(ulong key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> body, Span<byte> tag)
     {
-        public override void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext)
-        {
-            plaintext.CopyTo(ciphertext);
-            WriteTag(nonce, associatedData, plaintext, ciphertext.Slice(plaintext.Length, TagSize));
-        }
-
-        public override bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
-        {
-            if (ciphertext.Length < TagSize)
-            {
-                return false;
-            }
-
-            var body = ciphertext[..^TagSize];
-            Span<byte> tag = stackalloc byte[TagSize];
-            WriteTag(nonce, associatedData, body, tag);
-            if (!tag.SequenceEqual(ciphertext[^TagSize..]))
-            {
-                return false;
-            }
-
-            body.CopyTo(plaintext);
-            return true;
-        }
-
-        private void WriteTag(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> body, Span<byte> tag)
-        {
-            Span<byte> all = stackalloc byte[nonce.Length + aad.Length + body.Length];
-            nonce.CopyTo(all);
-            aad.CopyTo(all[nonce.Length..]);
-            body.CopyTo(all[(nonce.Length + aad.Length)..]);
-            var value = XxHash3.HashToUInt64(all, (long)key);
-            BinaryPrimitives.WriteUInt64LittleEndian(tag, value);
-            BinaryPrimitives.WriteUInt64LittleEndian(tag[8..], value ^ key);
-        }
+        Span<byte> all = stackalloc byte[nonce.Length + aad.Length + body.Length];
+        nonce.CopyTo(all);
+        aad.CopyTo(all[nonce.Length..]);
+        body.CopyTo(all[(nonce.Length + aad.Length)..]);
+        var value = XxHash3.HashToUInt64(all, (long)key);
+        BinaryPrimitives.WriteUInt64LittleEndian(tag, value);
+        BinaryPrimitives.WriteUInt64LittleEndian(tag[8..], value ^ key);
     }
 }

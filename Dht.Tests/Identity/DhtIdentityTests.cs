@@ -1,4 +1,5 @@
 using Dht.Security;
+using Dht.Tests.Support;
 
 namespace Dht.Tests.Identity;
 
@@ -160,8 +161,8 @@ public sealed class DhtIdentityTests
         using var b = DhtIdentity.FromSeed(seedB);
         using var suiteA = new NSecCryptoSuite(a);
         using var suiteB = new NSecCryptoSuite(b);
-        using var keyAb = suiteA.DeriveSessionKey(b.Id);
-        using var keyBa = suiteB.DeriveSessionKey(a.Id);
+        var keyAb = SuiteKey.Derive(suiteA, b.Id);
+        var keyBa = SuiteKey.Derive(suiteB, a.Id);
         Assert.IsNotNull(keyAb, $"seed {seed}");
         Assert.IsNotNull(keyBa, $"seed {seed}");
         var nonce = new byte[SessionKey.NonceSize];
@@ -181,8 +182,8 @@ public sealed class DhtIdentityTests
         using var c = DhtIdentity.Generate();
         using var suiteA = new NSecCryptoSuite(a);
         using var suiteC = new NSecCryptoSuite(c);
-        using var keyAb = suiteA.DeriveSessionKey(b.Id)!;
-        using var keyCa = suiteC.DeriveSessionKey(a.Id)!;
+        var keyAb = SuiteKey.Derive(suiteA, b.Id)!;
+        var keyCa = SuiteKey.Derive(suiteC, a.Id)!;
         var nonce = new byte[SessionKey.NonceSize];
         var sealedBytes = new byte[5 + SessionKey.TagSize];
         keyAb.Seal(nonce, [], "hello"u8, sealedBytes);
@@ -190,19 +191,19 @@ public sealed class DhtIdentityTests
     }
 
     [TestMethod]
-    public void DeriveSessionKey_ZeroSelfOrOffCurveId_ReturnsNull()
+    public void DeriveSessionKey_ZeroSelfOrOffCurveId_Refused()
     {
         using var a = DhtIdentity.Generate();
         using var suite = new NSecCryptoSuite(a);
-        Assert.IsNull(suite.DeriveSessionKey(default));
-        Assert.IsNull(suite.DeriveSessionKey(a.Id));
+        Assert.IsFalse(suite.TryDeriveSessionKey(default, out _));
+        Assert.IsFalse(suite.TryDeriveSessionKey(a.Id, out _));
 
         // y = p (not a canonical field element) and y = 1 (maps to the point at infinity) are refused.
         var p = Convert.FromHexString("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
-        Assert.IsNull(suite.DeriveSessionKey(new NodeId(p)));
+        Assert.IsFalse(suite.TryDeriveSessionKey(new NodeId(p), out _));
         var one = new byte[32];
         one[0] = 1;
-        Assert.IsNull(suite.DeriveSessionKey(new NodeId(one)));
+        Assert.IsFalse(suite.TryDeriveSessionKey(new NodeId(one), out _));
     }
 
     [TestMethod]

@@ -93,7 +93,7 @@ public sealed class BadInputTests
     {
         using var f = new Fixture(seed);
         var sender = new NodeId(Convert.FromHexString(senderHex));
-        Assert.IsNull(f.Crypto.DeriveSessionKey(sender), $"{senderHex} must not yield a session key; seed {seed}");
+        Assert.IsFalse(f.Crypto.TryDeriveSessionKey(sender, out _), $"{senderHex} must not yield a session key; seed {seed}");
         var datagram = WirePeer.Seal(f.Peer.Key, sender, f.Peer.NextNonce(), WirePeer.Encode(Ping()));
         f.AssertDropped(datagram, DropReason.InvalidSenderKey, $"sender {senderHex}");
         Assert.AreEqual(0, f.Engine.SessionCount, $"no session kept; seed {seed}");

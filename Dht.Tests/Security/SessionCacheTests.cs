@@ -10,6 +10,9 @@ public sealed class SessionCacheTests
 {
     private static NodeId Peer(int i) => new(0, 0, 0, (ulong)i);
 
+    /// <summary>The derivation number <see cref="CountingCrypto"/> wrote into a key.</summary>
+    private static ulong Number(in SessionKey key) => System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(key);
+
     private static byte[] Nonce(ulong n)
     {
         var nonce = new byte[SessionKey.NonceSize];
@@ -20,7 +23,7 @@ public sealed class SessionCacheTests
     [TestMethod]
     [DataRow(4)]
     [DataRow(16)]
-    public void GetOrCreate_BeyondCapacity_EvictsLeastRecentlyUsedAndDisposesItsKey(int capacity)
+    public void GetOrCreate_BeyondCapacity_EvictsLeastRecentlyUsedAndWipesItsKey(int capacity)
     {
         var crypto = new CountingCrypto();
         var cache = new SessionCache(crypto, capacity, 8);
@@ -31,11 +34,10 @@ public sealed class SessionCacheTests
 
         // Use peer 1 again: peer 2 is now the least recently used.
         Assert.IsTrue(cache.TryGet(Peer(1), out _));
-        var first = crypto.Keys[Peer(2)];
         cache.TryGetOrCreate(Peer(capacity + 1), out _);
         Assert.AreEqual(capacity, cache.Count, $"capacity {capacity}");
         Assert.IsFalse(cache.TryGet(Peer(2), out _), "LRU entry evicted");
-        Assert.IsTrue(first.Disposed, "the evicted session's key is disposed");
+        Assert.AreEqual(capacity, cache.SlotsHoldingKeyMaterial(), "the evicted session's key is wiped");
         Assert.IsTrue(cache.TryGet(Peer(1), out _), "recently used entry kept");
 
         // Then in use order: 3, 4, ... go next.
@@ -43,11 +45,10 @@ public sealed class SessionCacheTests
         {
             cache.TryGetOrCreate(Peer(capacity + 2 + i), out _);
             Assert.IsFalse(cache.TryGet(Peer(3 + i), out _), $"peer {3 + i}; capacity {capacity}");
-            Assert.IsTrue(crypto.Keys[Peer(3 + i)].Disposed);
         }
 
         Assert.AreEqual(capacity, cache.Count);
-        Assert.AreEqual(capacity - 1, crypto.Keys.Values.Count(k => k.Disposed), $"capacity {capacity}");
+        Assert.AreEqual(capacity, cache.SlotsHoldingKeyMaterial(), $"capacity {capacity}");
     }
 
     [TestMethod]
@@ -78,8 +79,8 @@ public sealed class SessionCacheTests
             Assert.IsTrue(cache.TryGet(peer, out _), $"{peer} should be cached; seed {seed}");
         }
 
-        Assert.AreEqual(crypto.Derived, cache.Derivations, $"one derivation per miss; seed {seed}");
-        Assert.AreEqual(crypto.Derived - capacity, crypto.Disposed, $"every evicted key disposed; seed {seed}");
+        Assert.AreEqual((long)crypto.Derived, cache.Derivations, $"one derivation per miss; seed {seed}");
+        Assert.AreEqual(capacity, cache.SlotsHoldingKeyMaterial(), $"every evicted key wiped; seed {seed}");
     }
 
     [TestMethod]
@@ -87,38 +88,36 @@ public sealed class SessionCacheTests
     {
         var crypto = new CountingCrypto();
         var cache = new SessionCache(crypto, 4, 8);
-        var key = cache.Derive(Peer(1));
-        Assert.IsNotNull(key);
+        Assert.IsTrue(cache.TryDerive(Peer(1), out var key));
         Assert.AreEqual(0, cache.Count);
         Assert.IsFalse(cache.TryGet(Peer(1), out _));
         Assert.AreEqual(1L, cache.Derivations);
 
-        Assert.IsNull(cache.Derive(default), "unusable key");
+        Assert.IsFalse(cache.TryDerive(default, out _), "unusable key");
         Assert.IsFalse(cache.TryGetOrCreate(default, out _));
         Assert.AreEqual(0, cache.Count);
 
         var added = cache.Add(Peer(1), key);
-        Assert.AreSame(key, added.Key);
+        Assert.AreEqual(1UL, Number(added.Key));
         Assert.AreEqual(Peer(1), added.Peer);
         Assert.IsTrue(cache.TryGet(Peer(1), out var cached));
-        Assert.AreSame(key, cached.Key);
+        Assert.AreEqual(1UL, Number(cached.Key));
     }
 
     [TestMethod]
-    public void Add_SamePeerTwice_KeepsFirstAndDisposesSecondKey()
+    public void Add_SamePeerTwice_KeepsTheFirstKey()
     {
         var crypto = new CountingCrypto();
         var cache = new SessionCache(crypto, 4, 8);
-        var first = cache.Derive(Peer(1))!;
-        var second = cache.Derive(Peer(1))!;
+        Assert.IsTrue(cache.TryDerive(Peer(1), out var first));
+        Assert.IsTrue(cache.TryDerive(Peer(1), out var second));
         cache.Add(Peer(1), first);
         var returned = cache.Add(Peer(1), second);
-        Assert.AreSame(first, returned.Key, "Add returns the session that stays cached");
+        Assert.AreEqual(1UL, Number(returned.Key), "Add returns the session that stays cached");
         Assert.AreEqual(1, cache.Count);
         Assert.IsTrue(cache.TryGet(Peer(1), out var kept));
-        Assert.AreSame(first, kept.Key);
-        Assert.IsTrue(((CountingKey)second).Disposed);
-        Assert.IsFalse(((CountingKey)first).Disposed);
+        Assert.AreEqual(1UL, Number(kept.Key));
+        Assert.AreEqual(1, cache.SlotsHoldingKeyMaterial());
     }
 
     [TestMethod]
@@ -131,14 +130,15 @@ public sealed class SessionCacheTests
             cache.TryGetOrCreate(Peer(i), out _);
         }
 
-        cache.Add(Peer(1), cache.Derive(Peer(1))!);
+        Assert.IsTrue(cache.TryDerive(Peer(1), out var key));
+        cache.Add(Peer(1), key);
         cache.TryGetOrCreate(Peer(4), out _);
         Assert.IsTrue(cache.TryGet(Peer(1), out _), "touched by Add");
         Assert.IsFalse(cache.TryGet(Peer(2), out _), "the least recently used one goes");
     }
 
     [TestMethod]
-    public void Clear_DisposesEveryKey()
+    public void Clear_WipesEveryKey()
     {
         var crypto = new CountingCrypto();
         var cache = new SessionCache(crypto, 8, 8);
@@ -149,19 +149,19 @@ public sealed class SessionCacheTests
 
         cache.Clear();
         Assert.AreEqual(0, cache.Count);
-        Assert.IsTrue(crypto.Keys.Values.All(k => k.Disposed));
+        Assert.AreEqual(0, cache.SlotsHoldingKeyMaterial());
         Assert.IsFalse(cache.TryGet(Peer(1), out _));
 
         // The cleared cache is usable again, and sessions start afresh.
         Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out var again));
-        Assert.IsFalse(((CountingKey)again.Key).Disposed);
+        Assert.AreEqual(6UL, Number(again.Key), "a fresh derivation");
         Assert.IsTrue(again.TryAcceptNonce(Nonce(1)));
         Assert.IsFalse(again.TryGetToken(PeerAddress.FromIPv4([192, 0, 2, 1], 4000), out _));
         Assert.AreEqual(1, cache.Count);
     }
 
     [TestMethod]
-    public void Entry_Is88Bytes() => Assert.AreEqual(88, SessionCache.EntrySize);
+    public void Entry_Is112Bytes() => Assert.AreEqual(112, SessionCache.EntrySize);
 
     [TestMethod]
     [DataRow(1)]
@@ -337,16 +337,18 @@ public sealed class SessionCacheTests
         Assert.AreEqual(36, cache.ExpireIdle(Instant.FromSeconds(38)));
 
         Assert.AreEqual(4, cache.Count);
-        CollectionAssert.AreEqual(
-            new[] { 1, 2 }.Concat(Enumerable.Range(4, 34)).Select(i => crypto.Keys[Peer(i)]).ToList(),
-            crypto.DisposalLog,
-            "disposed in LRU order");
+        for (var i = 1; i <= 40; i++)
+        {
+            Assert.AreEqual(i is 3 or >= 38, cache.Contains(Peer(i)), $"peer {i}");
+        }
+
+        Assert.AreEqual(4, cache.SlotsHoldingKeyMaterial(), "the expired sessions' keys are wiped");
         Assert.AreEqual(6, cache.Slots, "4 sessions in 64 slots: moved into 6");
         foreach (var i in new[] { 3, 38, 39, 40 })
         {
             Assert.IsTrue(cache.TryGet(Peer(i), out var session), $"peer {i}");
             Assert.AreEqual(Peer(i), session.Peer);
-            Assert.AreSame(crypto.Keys[Peer(i)], session.Key);
+            Assert.AreEqual(crypto.Keys[Peer(i)], Number(session.Key));
         }
 
         // The moved sessions keep their LRU order and their state; the cache grows again as before.
@@ -488,7 +490,7 @@ public sealed class SessionCacheTests
                 if (expected is null)
                 {
                     model.Derivations++;
-                    expected = peer.IsZero ? null : model.Add(peer, crypto.Last!);
+                    expected = peer.IsZero ? null : model.Add(peer, crypto.Last);
                 }
 
                 Assert.AreEqual(expected is not null, ok, where);
@@ -509,25 +511,15 @@ public sealed class SessionCacheTests
             }
             else if (op < 50)
             {
-                // An inbound packet from a sender without a session: derive, then cache or (decryption failed) dispose.
-                var key = cache.Derive(peer);
+                // An inbound packet from a sender without a session: derive, then cache or (decryption failed) drop.
+                var derived = cache.TryDerive(peer, out var key);
                 model.Derivations++;
-                Assert.AreEqual(peer.IsZero, key is null, where);
-                if (key is null)
-                {
-                    continue;
-                }
-
-                if (rng.NextInt32(4) == 0)
-                {
-                    key.Dispose();
-                    model.Disposed.Add((CountingKey)key);
-                }
-                else
+                Assert.AreEqual(!peer.IsZero, derived, where);
+                if (derived && rng.NextInt32(4) != 0)
                 {
                     var session = cache.Add(peer, key);
-                    var expected = model.Add(peer, (CountingKey)key);
-                    Assert.AreSame(expected.Key, session.Key, where);
+                    var expected = model.Add(peer, Number(key));
+                    Assert.AreEqual(expected.Key, Number(session.Key), where);
                     Hold(session, expected);
                 }
             }
@@ -598,10 +590,12 @@ public sealed class SessionCacheTests
             Assert.AreEqual(model.Lru.Count, cache.Count, where);
             Assert.AreEqual(model.Derivations, cache.Derivations, where);
             AssertDirectoryHolds(directory, model, listed, where);
-            Assert.AreEqual(model.Disposed.Count, crypto.DisposalLog.Count, where);
-            if (model.Disposed.Count > 0)
+            Assert.AreEqual(cache.Count, cache.SlotsHoldingKeyMaterial(), where);
+
+            // The same sessions are cached after every step, so each eviction took the session the model evicted.
+            foreach (var session in model.Lru)
             {
-                Assert.AreSame(model.Disposed[^1], crypto.DisposalLog[^1], where);
+                Assert.IsTrue(cache.Contains(session.Peer), where);
             }
 
             foreach (var (session, expected) in held)
@@ -611,7 +605,7 @@ public sealed class SessionCacheTests
                 if (current)
                 {
                     Assert.AreEqual(expected.Peer, session.Peer, where);
-                    Assert.AreSame(expected.Key, session.Key, where);
+                    Assert.AreEqual(expected.Key, Number(session.Key), where);
                 }
             }
         }
@@ -620,12 +614,13 @@ public sealed class SessionCacheTests
         for (var i = 0; i < capacity; i++)
         {
             var fresh = Peer(1_000_000 + i);
+            var next = model.Lru.Count == capacity ? model.Lru[^1].Peer : default;
             Assert.IsTrue(cache.TryGetOrCreate(fresh, out _));
             model.Derivations++;
-            model.Add(fresh, crypto.Last!);
+            model.Add(fresh, crypto.Last);
+            Assert.IsTrue(next.IsZero || !cache.Contains(next), $"LRU order; capacity {capacity}, window {window}, seed {seed}");
         }
 
-        CollectionAssert.AreEqual(model.Disposed, crypto.DisposalLog, $"disposal order; capacity {capacity}, window {window}, seed {seed}");
         Assert.AreEqual(model.Derivations, cache.Derivations);
         cache.Clear();
         Assert.AreEqual(1, directory.Count, "only the table's pair is left once the cache is cleared");
@@ -681,7 +676,7 @@ public sealed class SessionCacheTests
     }
 
     /// <summary>The reference session: a FIFO of the last <c>window</c> accepted nonce tags, and the token.</summary>
-    private sealed class ModelSession(NodeId peer, CountingKey key, int window)
+    private sealed class ModelSession(NodeId peer, ulong key, int window)
     {
         private readonly Queue<ulong> _recent = new();
         private PeerAddress _tokenAddress;
@@ -690,7 +685,8 @@ public sealed class SessionCacheTests
 
         public NodeId Peer { get; } = peer;
 
-        public CountingKey Key { get; } = key;
+        /// <summary>The derivation number of the session's key.</summary>
+        public ulong Key { get; } = key;
 
         public bool HasToken => _hasToken;
 
@@ -730,12 +726,10 @@ public sealed class SessionCacheTests
         }
     }
 
-    /// <summary>The reference cache: a most-recent-first list, evicting from its end; records every disposal.</summary>
+    /// <summary>The reference cache: a most-recent-first list, evicting from its end.</summary>
     private sealed class ModelCache(int capacity, int window)
     {
         public List<ModelSession> Lru { get; } = [];
-
-        public List<CountingKey> Disposed { get; } = [];
 
         public long Derivations { get; set; }
 
@@ -748,7 +742,6 @@ public sealed class SessionCacheTests
             var expired = 0;
             while (Lru.Count > 0 && Lru[^1].LastUsed < cutoff)
             {
-                Disposed.Add(Lru[^1].Key);
                 Lru.RemoveAt(Lru.Count - 1);
                 expired++;
             }
@@ -771,17 +764,15 @@ public sealed class SessionCacheTests
             return session;
         }
 
-        public ModelSession Add(NodeId peer, CountingKey key)
+        public ModelSession Add(NodeId peer, ulong key)
         {
             if (TryGet(peer) is { } existing)
             {
-                Disposed.Add(key);
                 return existing;
             }
 
             while (Lru.Count >= capacity)
             {
-                Disposed.Add(Lru[^1].Key);
                 Lru.RemoveAt(Lru.Count - 1);
             }
 
@@ -790,65 +781,45 @@ public sealed class SessionCacheTests
             return session;
         }
 
-        public void Clear()
-        {
-            Disposed.AddRange(Lru.Select(s => s.Key));
-            Lru.Clear();
-        }
+        public void Clear() => Lru.Clear();
     }
 
-    /// <summary>A key that copies plaintext; records its disposal (at most once) in the log it was given.</summary>
-    internal sealed class CountingKey(List<CountingKey>? disposalLog = null) : SessionKey
-    {
-        public bool Disposed { get; private set; }
-
-        public override void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext) =>
-            plaintext.CopyTo(ciphertext);
-
-        public override bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
-        {
-            ciphertext[..plaintext.Length].CopyTo(plaintext);
-            return true;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            Assert.IsFalse(Disposed, "a session key is disposed once");
-            Disposed = true;
-            disposalLog?.Add(this);
-        }
-    }
-
-    /// <summary>Hands out a fresh <see cref="CountingKey"/> per derivation (null for the zero id); remembers the last per peer.</summary>
+    /// <summary>
+    /// Hands out keys numbered 1, 2, ... in derivation order (the number in the key's first 8 bytes; refuses the zero
+    /// id); remembers the last number per peer. Sealing copies the plaintext.
+    /// </summary>
     internal sealed class CountingCrypto : ICryptoSuite
     {
-        private readonly List<CountingKey> _all = [];
+        public Dictionary<NodeId, ulong> Keys { get; } = [];
 
-        public Dictionary<NodeId, CountingKey> Keys { get; } = [];
+        public ulong Derived { get; private set; }
 
-        public long Derived => _all.Count;
-
-        /// <summary>The key derived last.</summary>
-        public CountingKey? Last => _all.Count == 0 ? null : _all[^1];
-
-        /// <summary>Every disposal of a key derived here, in order.</summary>
-        public List<CountingKey> DisposalLog { get; } = [];
-
-        public long Disposed => _all.Count(k => k.Disposed);
+        /// <summary>The number of the key derived last.</summary>
+        public ulong Last => Derived;
 
         public NodeId LocalId { get; } = new(ulong.MaxValue, 0, 0, 0);
 
-        public SessionKey? DeriveSessionKey(NodeId remote)
+        public bool TryDeriveSessionKey(NodeId remote, out SessionKey key)
         {
+            key = default;
             if (remote.IsZero)
             {
-                return null;
+                return false;
             }
 
-            var key = new CountingKey(DisposalLog);
-            Keys[remote] = key;
-            _all.Add(key);
-            return key;
+            Derived++;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(key, Derived);
+            Keys[remote] = Derived;
+            return true;
+        }
+
+        public void Seal(in SessionKey key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext) =>
+            plaintext.CopyTo(ciphertext);
+
+        public bool TryOpen(in SessionKey key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
+        {
+            ciphertext[..plaintext.Length].CopyTo(plaintext);
+            return true;
         }
 
         public void SignAsNode(ReadOnlySpan<byte> message, Span<byte> signature) => throw new NotSupportedException();

@@ -2,6 +2,7 @@ using Dht.Protocol;
 using Dht.Records;
 using Dht.Security;
 using Dht.Simulator.Crypto;
+using Dht.Tests.Support;
 
 namespace Dht.Tests.Simulator;
 
@@ -91,8 +92,8 @@ public sealed class SimulatorDeterminismTests
         var plaintext = new byte[300];
         var realCipher = new byte[plaintext.Length + SessionKey.TagSize];
         var modeledCipher = new byte[plaintext.Length + SessionKey.TagSize];
-        using var realKey = realA.DeriveSessionKey(realB.LocalId)!;
-        using var modeledKey = modeledA.DeriveSessionKey(realB.LocalId)!;
+        var realKey = SuiteKey.Derive(realA, realB.LocalId)!;
+        var modeledKey = SuiteKey.Derive(modeledA, realB.LocalId)!;
         realKey.Seal(nonce, header, plaintext, realCipher);
         modeledKey.Seal(nonce, header, plaintext, modeledCipher);
         var opened = new byte[plaintext.Length];

@@ -21,7 +21,7 @@ internal sealed class WirePeer : IDisposable
         Address = address;
         _rng = new Xoshiro256(seed);
         _crypto = new NSecCryptoSuite(identity);
-        Key = _crypto.DeriveSessionKey(engineId) ?? throw new InvalidOperationException("engine id is not a usable key");
+        Key = SuiteKey.Derive(_crypto, engineId) ?? throw new InvalidOperationException("engine id is not a usable key");
     }
 
     public DhtIdentity Identity { get; }
@@ -31,10 +31,10 @@ internal sealed class WirePeer : IDisposable
     public PeerAddress Address { get; }
 
     /// <summary>The static-static session key this peer shares with the engine.</summary>
-    public SessionKey Key { get; }
+    public SuiteKey Key { get; }
 
     /// <summary>Seals <paramref name="plaintext"/> under <paramref name="key"/>, claiming <paramref name="sender"/> in the header.</summary>
-    public static byte[] Seal(SessionKey key, NodeId sender, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext)
+    public static byte[] Seal(SuiteKey key, NodeId sender, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext)
     {
         var datagram = new byte[WireConstants.SealedOverhead + plaintext.Length];
         datagram[0] = WireConstants.Version;
@@ -46,7 +46,7 @@ internal sealed class WirePeer : IDisposable
     }
 
     /// <summary>Opens a sealed datagram with <paramref name="key"/>; null when it is not a sealed packet or does not authenticate.</summary>
-    public static byte[]? Open(SessionKey key, ReadOnlySpan<byte> datagram)
+    public static byte[]? Open(SuiteKey key, ReadOnlySpan<byte> datagram)
     {
         if (datagram.Length < WireConstants.SealedOverhead || datagram[0] != WireConstants.Version || datagram[1] != WireConstants.PacketSealed)
         {
@@ -111,11 +111,7 @@ internal sealed class WirePeer : IDisposable
     /// <summary>Sends <paramref name="datagram"/> to the engine from this peer's address.</summary>
     public void Send(DhtEngine engine, Instant now, byte[] datagram) => engine.HandleDatagram(now, Address, datagram);
 
-    public void Dispose()
-    {
-        Key.Dispose();
-        _crypto.Dispose();
-    }
+    public void Dispose() => _crypto.Dispose();
 
     /// <summary>Drains everything the engine queued for sending.</summary>
     public static List<(PeerAddress To, byte[] Data)> Drain(DhtEngine engine)
@@ -129,4 +125,30 @@ internal sealed class WirePeer : IDisposable
 
         return sent;
     }
+}
+
+/// <summary>
+/// A session key together with the suite that derived it, so tests seal and open the way the engine does (through
+/// <see cref="ICryptoSuite.Seal"/> and <see cref="ICryptoSuite.TryOpen"/>).
+/// </summary>
+internal sealed class SuiteKey
+{
+    private readonly ICryptoSuite _suite;
+    private readonly SessionKey _key;
+
+    private SuiteKey(ICryptoSuite suite, in SessionKey key)
+    {
+        _suite = suite;
+        _key = key;
+    }
+
+    /// <summary>The key <paramref name="suite"/> shares with <paramref name="remote"/>; null when it refuses the id.</summary>
+    public static SuiteKey? Derive(ICryptoSuite suite, NodeId remote) =>
+        suite.TryDeriveSessionKey(remote, out var key) ? new SuiteKey(suite, key) : null;
+
+    public void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext) =>
+        _suite.Seal(_key, nonce, associatedData, plaintext, ciphertext);
+
+    public bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext) =>
+        _suite.TryOpen(_key, nonce, associatedData, ciphertext, plaintext);
 }

@@ -151,7 +151,7 @@ public sealed class GoldenVectorTests
         Assert.AreEqual(GoldenVectorHex.IdA, a.Id.ToString());
         Assert.AreEqual(GoldenVectorHex.IdB, b.Id.ToString());
         using var suiteA = new NSecCryptoSuite(a);
-        using var key = suiteA.DeriveSessionKey(b.Id)!;
+        var key = SuiteKey.Derive(suiteA, b.Id)!;
         var plaintext = Convert.FromHexString(GoldenVectorHex.PingNoToken);
         var sealedPacket = WirePeer.Seal(key, a.Id, Convert.FromHexString(GoldenVectorHex.Nonce), plaintext);
         Assert.AreEqual(GoldenVectorHex.SealedPing, Convert.ToHexStringLower(sealedPacket));
@@ -159,7 +159,7 @@ public sealed class GoldenVectorTests
 
         // The receiver derives the same key from its side (the Edwards-to-Montgomery map agrees with the private scalar).
         using var suiteB = new NSecCryptoSuite(b);
-        using var keyB = suiteB.DeriveSessionKey(a.Id)!;
+        var keyB = SuiteKey.Derive(suiteB, a.Id)!;
         CollectionAssert.AreEqual(plaintext, WirePeer.Open(keyB, sealedPacket));
     }
 
