@@ -13,7 +13,7 @@ internal sealed partial class DhtEngine
         }
 
         // The handle is used only up to SendSealed, which adds no session (see Session for the rule).
-        if (!_sessions.TryGetOrCreate(peer, out var session))
+        if (!_sessions.TryGetOrCreate(peer, address, out var session))
         {
             return false;
         }

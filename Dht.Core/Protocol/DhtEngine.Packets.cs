@@ -88,7 +88,7 @@ internal sealed partial class DhtEngine
             var opened = _crypto.TryOpen(derived, nonce, header, ciphertext, plaintext);
             if (opened)
             {
-                session = _sessions.Add(sender, derived);
+                session = _sessions.Add(sender, from, derived);
             }
 
             CryptographicOperations.ZeroMemory(derived);

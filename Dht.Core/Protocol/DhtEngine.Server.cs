@@ -15,7 +15,7 @@ internal sealed partial class DhtEngine
         var validated = tokenValid || (_routing.TryGet(sender, out var known) && known.Address == from);
         // ProcessSealed has just cached the sender's session, so this always hits. The handle is used for the responses
         // only, before the verification ping below may add (and evict) sessions.
-        var cached = _sessions.TryGetOrCreate(sender, out var session);
+        var cached = _sessions.TryGetOrCreate(sender, from, out var session);
         Debug.Assert(cached, "the sender's session was cached by ProcessSealed");
         var token = _tokens.Issue(sender, from, _now);
         var budget = validated ? int.MaxValue : 3 * requestSize;

@@ -150,9 +150,10 @@ internal sealed class SessionCache
 
     /// <summary>
     /// Finds the cached session or derives and caches a new one (which may evict the least recently used one); false
-    /// when the peer's key is unusable.
+    /// when the peer's key is unusable. <paramref name="address"/> is where the peer is being reached (see
+    /// <see cref="Add"/>).
     /// </summary>
-    public bool TryGetOrCreate(NodeId peer, out Session session)
+    public bool TryGetOrCreate(NodeId peer, Protocol.PeerAddress address, out Session session)
     {
         if (TryGet(peer, out session))
         {
@@ -164,7 +165,7 @@ internal sealed class SessionCache
             return false;
         }
 
-        session = Add(peer, key);
+        session = Add(peer, address, key);
         return true;
     }
 
@@ -202,8 +203,11 @@ internal sealed class SessionCache
     /// <summary>
     /// Caches a session with <paramref name="key"/>, evicting the least recently used one when full. When the peer
     /// already has a session, that one is kept (with its key) and marked most recently used. Returns the cached session.
+    /// The session holds its id through the directory pair (<paramref name="peer"/>, <paramref name="address"/>): the
+    /// address the peer is talking from or being sent to, which tables usually list already, so interning it costs a
+    /// lookup and no new slot, and the address token that peer then gives us is for that address.
     /// </summary>
-    public Session Add(NodeId peer, in SessionKey key)
+    public Session Add(NodeId peer, Protocol.PeerAddress address, in SessionKey key)
     {
         var existing = Find(peer);
         if (existing != None)
@@ -219,7 +223,7 @@ internal sealed class SessionCache
 
         var slot = AllocateSlot();
         ref var e = ref _entries[slot];
-        e.Peer = _directory.Acquire(peer, default);
+        e.Peer = _directory.Acquire(peer, address);
         e.Hash = peer.GetHashCode();
         e.Key = key;
         e.InUse = true;
@@ -279,7 +283,7 @@ internal sealed class SessionCache
 
     /// <summary>
     /// The (peer id, address) pair each cached session holds a directory reference on, most recently used first: the
-    /// address its token was given for, or the unspecified address (<c>default</c>) before a token arrived.
+    /// address its token was given for, or before a token the address the session was created for.
     /// </summary>
     internal IEnumerable<(NodeId Id, Protocol.PeerAddress Address)> DirectoryPairs()
     {
@@ -305,7 +309,8 @@ internal sealed class SessionCache
         ref var e = ref Live(slot, generation);
         if (_directory.AddressOf(e.Peer) != address)
         {
-            // Acquire before release, so the id stays interned when this session was its only holder.
+            // The token is for another address than the session's pair: move the session to that pair (acquire before
+            // release, so the id stays interned when this session was its only holder).
             var moved = _directory.Acquire(_directory.IdOf(e.Peer), address);
             _directory.Release(e.Peer);
             e.Peer = moved;
@@ -577,8 +582,8 @@ internal sealed class SessionCache
     private struct Entry
     {
         /// <summary>
-        /// Handle in the directory on the peer's id and the address its token was given for (the unspecified address,
-        /// <c>default</c>, until a token arrives); the session holds one reference on it.
+        /// Handle in the directory on the peer's id and an address: the one its token was given for once it has one,
+        /// before that the one the session was created for. The session holds one reference on it.
         /// </summary>
         public int Peer;
 

@@ -8,6 +8,9 @@ namespace Dht.Tests.Security;
 [TestClass]
 public sealed class SessionCacheTests
 {
+    /// <summary>Where the tests' peers are reached, unless a test says otherwise.</summary>
+    private static readonly PeerAddress Here = PeerAddress.FromIPv4([192, 0, 2, 9], 4000);
+
     private static NodeId Peer(int i) => new(0, 0, 0, (ulong)i);
 
     /// <summary>The derivation number <see cref="CountingCrypto"/> wrote into a key.</summary>
@@ -29,12 +32,12 @@ public sealed class SessionCacheTests
         var cache = new SessionCache(crypto, capacity, 8);
         for (var i = 1; i <= capacity; i++)
         {
-            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out _));
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out _));
         }
 
         // Use peer 1 again: peer 2 is now the least recently used.
         Assert.IsTrue(cache.TryGet(Peer(1), out _));
-        cache.TryGetOrCreate(Peer(capacity + 1), out _);
+        cache.TryGetOrCreate(Peer(capacity + 1), Here, out _);
         Assert.AreEqual(capacity, cache.Count, $"capacity {capacity}");
         Assert.IsFalse(cache.TryGet(Peer(2), out _), "LRU entry evicted");
         Assert.AreEqual(capacity, cache.SlotsHoldingKeyMaterial(), "the evicted session's key is wiped");
@@ -43,7 +46,7 @@ public sealed class SessionCacheTests
         // Then in use order: 3, 4, ... go next.
         for (var i = 0; i < capacity - 2; i++)
         {
-            cache.TryGetOrCreate(Peer(capacity + 2 + i), out _);
+            cache.TryGetOrCreate(Peer(capacity + 2 + i), Here, out _);
             Assert.IsFalse(cache.TryGet(Peer(3 + i), out _), $"peer {3 + i}; capacity {capacity}");
         }
 
@@ -63,7 +66,7 @@ public sealed class SessionCacheTests
         for (var step = 0; step < 2000; step++)
         {
             var peer = Peer(1 + rng.NextInt32(40));
-            Assert.IsTrue(cache.TryGetOrCreate(peer, out _));
+            Assert.IsTrue(cache.TryGetOrCreate(peer, Here, out _));
             model.Remove(peer);
             model.Insert(0, peer);
             if (model.Count > capacity)
@@ -94,10 +97,10 @@ public sealed class SessionCacheTests
         Assert.AreEqual(1L, cache.Derivations);
 
         Assert.IsFalse(cache.TryDerive(default, out _), "unusable key");
-        Assert.IsFalse(cache.TryGetOrCreate(default, out _));
+        Assert.IsFalse(cache.TryGetOrCreate(default, Here, out _));
         Assert.AreEqual(0, cache.Count);
 
-        var added = cache.Add(Peer(1), key);
+        var added = cache.Add(Peer(1), Here, key);
         Assert.AreEqual(1UL, Number(added.Key));
         Assert.AreEqual(Peer(1), added.Peer);
         Assert.IsTrue(cache.TryGet(Peer(1), out var cached));
@@ -111,8 +114,8 @@ public sealed class SessionCacheTests
         var cache = new SessionCache(crypto, 4, 8);
         Assert.IsTrue(cache.TryDerive(Peer(1), out var first));
         Assert.IsTrue(cache.TryDerive(Peer(1), out var second));
-        cache.Add(Peer(1), first);
-        var returned = cache.Add(Peer(1), second);
+        cache.Add(Peer(1), Here, first);
+        var returned = cache.Add(Peer(1), Here, second);
         Assert.AreEqual(1UL, Number(returned.Key), "Add returns the session that stays cached");
         Assert.AreEqual(1, cache.Count);
         Assert.IsTrue(cache.TryGet(Peer(1), out var kept));
@@ -127,12 +130,12 @@ public sealed class SessionCacheTests
         var cache = new SessionCache(crypto, 3, 8);
         for (var i = 1; i <= 3; i++)
         {
-            cache.TryGetOrCreate(Peer(i), out _);
+            cache.TryGetOrCreate(Peer(i), Here, out _);
         }
 
         Assert.IsTrue(cache.TryDerive(Peer(1), out var key));
-        cache.Add(Peer(1), key);
-        cache.TryGetOrCreate(Peer(4), out _);
+        cache.Add(Peer(1), Here, key);
+        cache.TryGetOrCreate(Peer(4), Here, out _);
         Assert.IsTrue(cache.TryGet(Peer(1), out _), "touched by Add");
         Assert.IsFalse(cache.TryGet(Peer(2), out _), "the least recently used one goes");
     }
@@ -144,7 +147,7 @@ public sealed class SessionCacheTests
         var cache = new SessionCache(crypto, 8, 8);
         for (var i = 1; i <= 5; i++)
         {
-            cache.TryGetOrCreate(Peer(i), out _);
+            cache.TryGetOrCreate(Peer(i), Here, out _);
         }
 
         cache.Clear();
@@ -153,7 +156,7 @@ public sealed class SessionCacheTests
         Assert.IsFalse(cache.TryGet(Peer(1), out _));
 
         // The cleared cache is usable again, and sessions start afresh.
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out var again));
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out var again));
         Assert.AreEqual(6UL, Number(again.Key), "a fresh derivation");
         Assert.IsTrue(again.TryAcceptNonce(Nonce(1)));
         Assert.IsFalse(again.TryGetToken(PeerAddress.FromIPv4([192, 0, 2, 1], 4000), out _));
@@ -295,12 +298,12 @@ public sealed class SessionCacheTests
     {
         var crypto = new CountingCrypto();
         var cache = new SessionCache(crypto, 4, 8);
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out var first));
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out var first));
         Assert.IsTrue(first.IsCurrent);
         Assert.IsTrue(first.TryAcceptNonce(Nonce(1)));
         for (var i = 2; i <= 5; i++)
         {
-            cache.TryGetOrCreate(Peer(i), out _);
+            cache.TryGetOrCreate(Peer(i), Here, out _);
         }
 
         // Peer 5 took peer 1's slot (the only free one); the old handle must not reach it.
@@ -311,7 +314,7 @@ public sealed class SessionCacheTests
 
         cache.Clear();
         AssertStale(fifth, "cleared");
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(6), out var sixth));
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(6), Here, out var sixth));
         AssertStale(fifth, "cleared, slot reused");
         AssertStale(first, "evicted long ago");
         Assert.IsTrue(sixth.IsCurrent);
@@ -326,7 +329,7 @@ public sealed class SessionCacheTests
         for (var i = 1; i <= 40; i++)
         {
             cache.Clock = Instant.FromSeconds(i);
-            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out _));
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out _));
         }
 
         Assert.AreEqual(64, cache.Slots);
@@ -358,7 +361,7 @@ public sealed class SessionCacheTests
         Assert.IsFalse(again.TryAcceptNonce(Nonce(5)));
         for (var i = 100; i < 161; i++)
         {
-            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out _));
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out _));
         }
 
         Assert.AreEqual(64, cache.Count);
@@ -368,7 +371,7 @@ public sealed class SessionCacheTests
         Assert.IsFalse(cache.TryGet(Peer(40), out _));
         Assert.AreEqual(62, cache.ExpireIdle(Instant.FromSeconds(201)));
         Assert.AreEqual(0, cache.Slots, "an empty cache holds no array, like a new one");
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out var fresh));
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out var fresh));
         Assert.IsTrue(fresh.IsCurrent);
     }
 
@@ -380,15 +383,15 @@ public sealed class SessionCacheTests
     public void ExpireIdle_ClockSetEarlier_IgnoredAndTheBoundHolds()
     {
         var cache = new SessionCache(new CountingCrypto(), 64, 8) { Clock = Instant.FromSeconds(100) };
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out _));
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(2), out _));
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out _));
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(2), Here, out _));
         Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(90)), "nothing idle: the bound is now 100 s");
 
         cache.Clock = Instant.FromSeconds(50);
         Assert.AreEqual(Instant.FromSeconds(100), cache.Clock);
         cache.Clock = Instant.FromSeconds(120);
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out _), "used again at 120 s");
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(3), out _), "added at 120 s");
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out _), "used again at 120 s");
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(3), Here, out _), "added at 120 s");
 
         Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(100)));
         Assert.AreEqual(1, cache.ExpireIdle(Instant.FromSeconds(101)), "peer 2, last used at 100 s");
@@ -396,7 +399,7 @@ public sealed class SessionCacheTests
         Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(120)));
         Assert.AreEqual(2, cache.ExpireIdle(Instant.FromSeconds(121)));
         Assert.AreEqual(0, cache.Count);
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(4), out _), "an empty cache takes a new session");
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(4), Here, out _), "an empty cache takes a new session");
         Assert.AreEqual(1, cache.ExpireIdle(Instant.FromSeconds(121)), "and the bound follows it");
     }
 
@@ -407,7 +410,7 @@ public sealed class SessionCacheTests
         var handles = new List<Session>();
         for (var i = 1; i <= 8; i++)
         {
-            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out var session));
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out var session));
             handles.Add(session);
         }
 
@@ -416,7 +419,7 @@ public sealed class SessionCacheTests
         Assert.AreEqual(0, cache.Slots);
         for (var i = 11; i <= 18; i++)
         {
-            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out var session));
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out var session));
             Assert.IsTrue(session.IsCurrent);
         }
 
@@ -434,7 +437,7 @@ public sealed class SessionCacheTests
         for (var i = 1; i <= 32; i++)
         {
             cache.Clock = Instant.FromSeconds(i);
-            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), out var session));
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out var session));
             handles.Add(session);
         }
 
@@ -482,15 +485,16 @@ public sealed class SessionCacheTests
         {
             var where = $"step {step}; capacity {capacity}, window {window}, seed {seed}";
             var peer = rng.NextInt32(50) == 0 ? default : Peer(1 + rng.NextInt32(peers));
+            var at = addresses[rng.NextInt32(addresses.Length)];
             var op = rng.NextInt32(100);
             if (op < 25)
             {
-                var ok = cache.TryGetOrCreate(peer, out var session);
+                var ok = cache.TryGetOrCreate(peer, at, out var session);
                 var expected = model.TryGet(peer);
                 if (expected is null)
                 {
                     model.Derivations++;
-                    expected = peer.IsZero ? null : model.Add(peer, crypto.Last);
+                    expected = peer.IsZero ? null : model.Add(peer, at, crypto.Last);
                 }
 
                 Assert.AreEqual(expected is not null, ok, where);
@@ -517,8 +521,8 @@ public sealed class SessionCacheTests
                 Assert.AreEqual(!peer.IsZero, derived, where);
                 if (derived && rng.NextInt32(4) != 0)
                 {
-                    var session = cache.Add(peer, key);
-                    var expected = model.Add(peer, Number(key));
+                    var session = cache.Add(peer, at, key);
+                    var expected = model.Add(peer, at, Number(key));
                     Assert.AreEqual(expected.Key, Number(session.Key), where);
                     Hold(session, expected);
                 }
@@ -615,9 +619,9 @@ public sealed class SessionCacheTests
         {
             var fresh = Peer(1_000_000 + i);
             var next = model.Lru.Count == capacity ? model.Lru[^1].Peer : default;
-            Assert.IsTrue(cache.TryGetOrCreate(fresh, out _));
+            Assert.IsTrue(cache.TryGetOrCreate(fresh, Here, out _));
             model.Derivations++;
-            model.Add(fresh, crypto.Last);
+            model.Add(fresh, Here, crypto.Last);
             Assert.IsTrue(next.IsZero || !cache.Contains(next), $"LRU order; capacity {capacity}, window {window}, seed {seed}");
         }
 
@@ -638,15 +642,15 @@ public sealed class SessionCacheTests
     }
 
     /// <summary>
-    /// The directory holds one reference per cached session on (peer, address of its token, or the unspecified address
-    /// before one), plus the table's reference on <paramref name="listed"/>, and nothing else.
+    /// The directory holds one reference per cached session on (peer, address of its token, or before one the address
+    /// it was created for), plus the table's reference on <paramref name="listed"/>, and nothing else.
     /// </summary>
     private static void AssertDirectoryHolds(PeerDirectory directory, ModelCache model, (NodeId, PeerAddress) listed, string where)
     {
         var expected = new Dictionary<(NodeId, PeerAddress), int> { [listed] = 1 };
         foreach (var session in model.Lru)
         {
-            var pair = (session.Peer, session.HasToken ? session.TokenAddress : default);
+            var pair = (session.Peer, session.Address);
             expected[pair] = expected.GetValueOrDefault(pair) + 1;
         }
 
@@ -661,7 +665,7 @@ public sealed class SessionCacheTests
     private static Session OneSession(int window)
     {
         var cache = new SessionCache(new CountingCrypto(), 4, window);
-        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), out var session));
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out var session));
         return session;
     }
 
@@ -675,11 +679,13 @@ public sealed class SessionCacheTests
         Assert.ThrowsExactly<InvalidOperationException>(() => session.RememberToken(default, 1), what);
     }
 
-    /// <summary>The reference session: a FIFO of the last <c>window</c> accepted nonce tags, and the token.</summary>
+    /// <summary>
+    /// The reference session: a FIFO of the last <c>window</c> accepted nonce tags, the token, and the address its
+    /// directory pair names (the one it was created for, then the one of its token).
+    /// </summary>
     private sealed class ModelSession(NodeId peer, ulong key, int window)
     {
         private readonly Queue<ulong> _recent = new();
-        private PeerAddress _tokenAddress;
         private UInt128 _token;
         private bool _hasToken;
 
@@ -688,9 +694,7 @@ public sealed class SessionCacheTests
         /// <summary>The derivation number of the session's key.</summary>
         public ulong Key { get; } = key;
 
-        public bool HasToken => _hasToken;
-
-        public PeerAddress TokenAddress => _tokenAddress;
+        public PeerAddress Address { get; set; }
 
         public Instant LastUsed { get; set; }
 
@@ -714,7 +718,7 @@ public sealed class SessionCacheTests
 
         public void RememberToken(PeerAddress address, UInt128 token)
         {
-            _tokenAddress = address;
+            Address = address;
             _token = token;
             _hasToken = true;
         }
@@ -722,7 +726,7 @@ public sealed class SessionCacheTests
         public bool TryGetToken(PeerAddress address, out UInt128 token)
         {
             token = _token;
-            return _hasToken && _tokenAddress == address;
+            return _hasToken && Address == address;
         }
     }
 
@@ -764,7 +768,7 @@ public sealed class SessionCacheTests
             return session;
         }
 
-        public ModelSession Add(NodeId peer, ulong key)
+        public ModelSession Add(NodeId peer, PeerAddress address, ulong key)
         {
             if (TryGet(peer) is { } existing)
             {
@@ -776,7 +780,7 @@ public sealed class SessionCacheTests
                 Lru.RemoveAt(Lru.Count - 1);
             }
 
-            var session = new ModelSession(peer, key, window) { LastUsed = Clock };
+            var session = new ModelSession(peer, key, window) { LastUsed = Clock, Address = address };
             Lru.Insert(0, session);
             return session;
         }
