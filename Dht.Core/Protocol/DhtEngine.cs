@@ -28,6 +28,9 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>Timer heaps smaller than this are left alone (trimming them saves next to nothing).</summary>
     private const int MinTimersToTrim = 16;
 
+    /// <summary>Empty tables and queues with fewer slots than this are left alone.</summary>
+    private const int MinSlotsToTrim = 8;
+
     private readonly EngineOptions _options;
     private readonly ICryptoSuite _crypto;
     private readonly Xoshiro256 _rng;
@@ -194,7 +197,7 @@ internal sealed partial class DhtEngine : IDisposable
                 case TimerKind.Maintenance:
                     RunMaintenance();
                     ScheduleTimer(_now + _options.MaintenanceInterval, TimerKind.Maintenance, 0);
-                    TrimTimers();
+                    TrimAfterBurst();
                     _sessions.ExpireIdle(_now - _options.SessionIdleTimeout);
                     break;
             }
@@ -364,21 +367,56 @@ internal sealed partial class DhtEngine : IDisposable
         _timers.Enqueue(new TimerEntry(kind, id), (at.Ticks, _timerSeq++));
 
     /// <summary>
-    /// Gives back the timer heap's memory after a burst: an operation schedules two timers per request, so a GET grows
-    /// the heap to dozens of entries that then sit empty for good (the simulator keeps a hundred thousand engines, and
-    /// the heaps were 2 KB each). On a maintenance tick, a heap filled to a quarter of its capacity or less is trimmed
-    /// to its size; the order of timers is (time, sequence), so trimming never changes it.
+    /// Gives back the memory a burst grew. An operation schedules two timers per request, so a GET grows the timer heap
+    /// to dozens of entries that then sit empty for good (the simulator keeps a hundred thousand engines, and the heaps
+    /// were 2 KB each); the pending-request and operation tables, the outgoing-datagram and event queues and the
+    /// maintenance key list grow the same way (together about 1 KB per engine in a steady-state run). On a maintenance
+    /// tick, a timer heap filled to a quarter of its capacity or less is trimmed to its size, and the tables, queues and
+    /// list are given back when they are empty and have grown to <see cref="MinSlotsToTrim"/> slots or more (the next
+    /// burst grows them again). Nothing here changes an order: timers are ordered by (time, sequence); the two tables
+    /// are only looked up by key (the one walk over the operations asks whether any is a bootstrap); the queues and the
+    /// list are empty.
     /// </summary>
-    private void TrimTimers()
+    private void TrimAfterBurst()
     {
         if (_timers.Capacity >= MinTimersToTrim && _timers.Count * 4 <= _timers.Capacity)
         {
             _timers.TrimExcess();
         }
+
+        if (_pending.Count == 0 && _pending.EnsureCapacity(0) >= MinSlotsToTrim)
+        {
+            _pending.TrimExcess();
+        }
+
+        if (_operations.Count == 0 && _operations.EnsureCapacity(0) >= MinSlotsToTrim)
+        {
+            _operations.TrimExcess();
+        }
+
+        if (_transmit.Count == 0 && _transmit.EnsureCapacity(0) >= MinSlotsToTrim)
+        {
+            _transmit.TrimExcess();
+        }
+
+        if (_events.Count == 0 && _events.EnsureCapacity(0) >= MinSlotsToTrim)
+        {
+            _events.TrimExcess();
+        }
+
+        _scratchKeys.Clear();
+        if (_scratchKeys.Capacity >= MinSlotsToTrim)
+        {
+            _scratchKeys.TrimExcess();
+        }
     }
 
     /// <summary>Timer heap slots allocated (tests check that bursts give their memory back).</summary>
     internal int TimerCapacity => _timers.Capacity;
+
+    /// <summary>Slots allocated in the pending-request and operation tables and the outgoing and event queues (for tests).</summary>
+    internal (int Pending, int Operations, int Transmit, int Events) BufferCapacities =>
+        (_pending.EnsureCapacity(0), _operations.EnsureCapacity(0), _transmit.EnsureCapacity(0), _events.EnsureCapacity(0));
 
     private void Enqueue(PeerAddress to, byte[] buffer, int length)
     {

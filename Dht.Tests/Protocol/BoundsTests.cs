@@ -233,7 +233,7 @@ public sealed partial class BoundsTests
 
     [TestMethod]
     [DataRow(611UL)]
-    public void TimerHeap_AfterABurstOfRequests_GivesItsMemoryBackOnTheNextQuietTick(ulong seed)
+    public void TimerHeapAndTables_AfterABurstOfRequests_GiveTheirMemoryBackOnTheNextQuietTick(ulong seed)
     {
         using var f = new BoundsFixture(seed, o => { o.Alpha = 16; o.MaintenanceInterval = TimeSpan.FromSeconds(30); });
         var peers = f.Peers(0, 24);
@@ -245,6 +245,9 @@ public sealed partial class BoundsTests
         var op = f.Engine.StartLookup(f.Now, f.Peers(30, 1)[0].Id);
         var grown = f.Engine.TimerCapacity;
         Assert.IsGreaterThanOrEqualTo(32, grown, $"16 requests with two deadlines each; seed {seed}");
+        var grownTables = f.Engine.BufferCapacities;
+        Assert.IsGreaterThanOrEqualTo(16, grownTables.Pending, $"16 requests pending; seed {seed}");
+        Assert.IsGreaterThanOrEqualTo(16, grownTables.Transmit, $"16 datagrams queued; seed {seed}");
 
         // Nobody answers: the requests time out, the lookup ends at its deadline (60 s), and the next maintenance tick
         // finds only itself in the heap.
@@ -252,6 +255,11 @@ public sealed partial class BoundsTests
         Assert.IsTrue(f.Collected.OfType<LookupCompleted>().Any(e => e.OperationId == op), $"seed {seed}");
         Assert.AreEqual(0, f.Engine.PendingRequests, $"seed {seed}");
         Assert.IsLessThan(16, f.Engine.TimerCapacity, $"capacity {f.Engine.TimerCapacity} after {grown}; seed {seed}");
+        var trimmed = f.Engine.BufferCapacities;
+        Assert.IsLessThan(8, trimmed.Pending, $"{trimmed} after {grownTables}; seed {seed}");
+        Assert.IsLessThan(8, trimmed.Operations, $"{trimmed} after {grownTables}; seed {seed}");
+        Assert.IsLessThan(8, trimmed.Transmit, $"{trimmed} after {grownTables}; seed {seed}");
+        Assert.IsLessThan(8, trimmed.Events, $"{trimmed} after {grownTables}; seed {seed}");
 
         // The heap still works after trimming: a new burst grows it again and its timers still fire.
         var again = f.Engine.StartLookup(f.Now, f.Peers(31, 1)[0].Id);
