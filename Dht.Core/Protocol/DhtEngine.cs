@@ -373,7 +373,8 @@ internal sealed partial class DhtEngine : IDisposable
     /// maintenance key list grow the same way (together about 1 KB per engine in a steady-state run). On a maintenance
     /// tick, a timer heap filled to a quarter of its capacity or less is trimmed to its size, and the tables, queues and
     /// list are given back when they are empty and have grown to <see cref="MinSlotsToTrim"/> slots or more (the next
-    /// burst grows them again). Nothing here changes an order: timers are ordered by (time, sequence); the two tables
+    /// burst grows them again); the collections created on first use (verification and eviction-check sets, identity
+    /// probes, republish and replication schedules) are dropped when empty. Nothing here changes an order: timers are ordered by (time, sequence); the two tables
     /// are only looked up by key (the one walk over the operations asks whether any is a bootstrap); the queues and the
     /// list are empty.
     /// </summary>
@@ -409,10 +410,40 @@ internal sealed partial class DhtEngine : IDisposable
         {
             _scratchKeys.TrimExcess();
         }
+
+        // The collections created on first use go again once empty (the next use creates them anew). None is walked in
+        // hash order: the sets and the probe table are only looked up, the schedules are read in key order (DueKeys).
+        if (_evictionChecks is { Count: 0 })
+        {
+            _evictionChecks = null;
+        }
+
+        if (_pendingVerifications is { Count: 0 })
+        {
+            _pendingVerifications = null;
+        }
+
+        if (_probes is { Count: 0 })
+        {
+            _probes = null;
+        }
+
+        if (_nextRepublish is { Count: 0 })
+        {
+            _nextRepublish = null;
+        }
+
+        if (_nextReplicate is { Count: 0 })
+        {
+            _nextReplicate = null;
+        }
     }
 
     /// <summary>Timer heap slots allocated (tests check that bursts give their memory back).</summary>
     internal int TimerCapacity => _timers.Capacity;
+
+    /// <summary>True while the verification or eviction-check set exists (they are created on first use; for tests).</summary>
+    internal bool HoldsVerificationSets => _pendingVerifications is not null || _evictionChecks is not null;
 
     /// <summary>Slots allocated in the pending-request and operation tables and the outgoing and event queues (for tests).</summary>
     internal (int Pending, int Operations, int Transmit, int Events) BufferCapacities =>

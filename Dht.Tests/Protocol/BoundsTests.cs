@@ -171,6 +171,35 @@ public sealed partial class BoundsTests
     }
 
     [TestMethod]
+    [DataRow(612UL)]
+    public void VerificationSet_EmptiedByAnswers_DroppedOnTheNextTickAndCreatedAgainOnNeed(ulong seed)
+    {
+        using var f = new BoundsFixture(seed, o => o.MaintenanceInterval = TimeSpan.FromSeconds(30));
+        var peers = f.Peers(0, 3);
+        Assert.IsFalse(f.Engine.HoldsVerificationSets, $"created on first use; seed {seed}");
+
+        // Two unknown requesters are pinged; both answer, so the set is empty again but still allocated.
+        foreach (var peer in peers.Take(2))
+        {
+            peer.Send(f.Engine, f.Now, peer.Seal(new Message { Type = MessageType.Ping, RequestId = 1 }));
+            var ping = WirePeer.Drain(f.Engine).Where(d => d.To == peer.Address).Select(d => peer.OpenMessage(d.Data, $"seed {seed}"))
+                .Single(m => m.Type == MessageType.Ping);
+            peer.Send(f.Engine, f.Now, peer.Seal(new Message { Type = MessageType.Pong, RequestId = ping.RequestId, ObservedAddress = peer.Address }));
+        }
+
+        Assert.AreEqual(2, f.Engine.RoutingTableSize, $"seed {seed}");
+        Assert.IsTrue(f.Engine.HoldsVerificationSets, $"seed {seed}");
+
+        // The next maintenance tick drops the empty set; the next unknown requester is verified as before.
+        f.RunUntil(() => false, TimeSpan.FromSeconds(31), null);
+        Assert.IsFalse(f.Engine.HoldsVerificationSets, $"seed {seed}");
+        peers[2].Send(f.Engine, f.Now, peers[2].Seal(new Message { Type = MessageType.Ping, RequestId = 1 }));
+        var sent = WirePeer.Drain(f.Engine).Where(d => d.To == peers[2].Address).Select(d => peers[2].OpenMessage(d.Data, $"seed {seed}"));
+        Assert.IsTrue(sent.Any(m => m.Type == MessageType.Ping), $"seed {seed}");
+        Assert.IsTrue(f.Engine.HoldsVerificationSets, $"seed {seed}");
+    }
+
+    [TestMethod]
     [DataRow(608UL)]
     public void MaxLookupCandidates_MoreSeedsThanBound_OnlyTheClosestAreAsked(ulong seed)
     {
