@@ -171,16 +171,17 @@ internal sealed class KBucket
     /// Moves every last-seen stamp (contacts and replacements) back by <paramref name="ms"/>, stopping at 0, when the
     /// table's epoch moves forward by that much. Stamps above 0 keep their order; those that reach 0 tie.
     /// </summary>
-    public void ShiftLastSeen(uint ms)
+    /// <remarks>The shift may exceed any stamp (a table unused for months): every stamp then becomes 0.</remarks>
+    public void ShiftLastSeen(long ms)
     {
         foreach (ref var entry in _contacts.AsSpan(0, _count))
         {
-            entry.LastSeen = entry.LastSeen > ms ? entry.LastSeen - ms : 0;
+            entry.LastSeen = entry.LastSeen > ms ? (uint)(entry.LastSeen - ms) : 0;
         }
 
         foreach (ref var entry in _replacements.AsSpan(0, _replacementCount))
         {
-            entry.LastSeen = entry.LastSeen > ms ? entry.LastSeen - ms : 0;
+            entry.LastSeen = entry.LastSeen > ms ? (uint)(entry.LastSeen - ms) : 0;
         }
     }
 

@@ -47,7 +47,7 @@ internal sealed partial class RoutingTable
 
     /// <summary>
     /// The origin of the entries' last-seen stamps (<see cref="ContactEntry.LastSeen"/>, whole milliseconds since it):
-    /// the first time the table stamped an entry, moved forward by <see cref="Stamp"/> when it falls too far behind.
+    /// the first time the table stamped an entry, moved forward by <see cref="AdvanceEpoch"/> when it falls too far behind.
     /// </summary>
     private Instant _epoch;
 
@@ -456,7 +456,7 @@ internal sealed partial class RoutingTable
         _epoch += TimeSpan.FromMilliseconds(shiftMs);
         foreach (var bucket in _buckets)
         {
-            bucket?.ShiftLastSeen((uint)shiftMs);
+            bucket?.ShiftLastSeen(shiftMs);
         }
     }
 

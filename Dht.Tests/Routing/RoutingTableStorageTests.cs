@@ -33,6 +33,28 @@ public sealed class RoutingTableStorageTests
     }
 
     /// <summary>
+    /// A table left without a verified reply for longer than the stamps' range (here 200 days, beyond 2^32 ms): the
+    /// epoch moves by more than any stamp (and by more than 32 bits hold), so every old contact reads as the new epoch,
+    /// and the new reply is exact.
+    /// </summary>
+    [TestMethod]
+    public void LastSeen_FirstReplyAfterMonthsOfSilence_OldStampsReadAsTheEpoch()
+    {
+        var table = SmallTable();
+        Fill(table, 3, 3); // seen at 1..3 s
+        table.OnVerifiedReply(IdInBucket(3, 3), V4((3 * 256) + 3), At(1) + TimeSpan.FromDays(20), null); // a large stamp
+        var later = At(1) + TimeSpan.FromDays(220) + TimeSpan.FromMilliseconds(7);
+        Assert.AreEqual(AdmitOutcome.Updated, table.OnVerifiedReply(IdInBucket(3, 2), V4((3 * 256) + 2), later, null).Outcome);
+
+        var seen = table.AllContacts().ToDictionary(c => c.Id, c => c.LastSeen);
+        var epoch = later - TimeSpan.FromMilliseconds(RoutingTable.EpochKeepMs);
+        Assert.AreEqual(later, seen[IdInBucket(3, 2)]);
+        Assert.AreEqual(epoch, seen[IdInBucket(3, 1)]);
+        Assert.AreEqual(epoch, seen[IdInBucket(3, 3)]);
+        CollectionAssert.AreEqual(new[] { IdInBucket(3, 1), IdInBucket(3, 3), IdInBucket(3, 2) }, ContactIds(table));
+    }
+
+    /// <summary>
     /// Stamps are 32-bit milliseconds since the table's epoch, so after about 24.9 days of uptime the epoch moves: stamps
     /// older than the new epoch read as the epoch (12.4 days before now, still the oldest), newer ones keep their
     /// value, and the oldest contact is still the one to ping. Checked over a year of replies.
