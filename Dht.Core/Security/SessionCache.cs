@@ -12,8 +12,8 @@ namespace Dht.Security;
 /// <remarks>
 /// <para>
 /// The simulator runs a hundred thousand engines with up to hundreds of sessions each, so a session is one struct in an
-/// array the cache owns rather than a graph of objects: a handle on the peer's id and token address in a
-/// <see cref="PeerDirectory"/> (the routing table's, shared by the simulator's engines, so an id listed by many tables and
+/// array the cache owns rather than a graph of objects: a handle on the peer's id and an address (where the peer was
+/// reached, then the one its address token is for) in a <see cref="PeerDirectory"/> (the routing table's, shared by the simulator's engines, so an id listed by many tables and
 /// sessions is stored once), the id's hash, the 32-byte key (zeroed when the session leaves), the address token, the
 /// time of last use (<see cref="Clock"/>, for <see cref="ExpireIdle"/>), the links of the LRU list and of the hash chain
 /// (as slot indices) and the first <see cref="InlineTags"/> nonce tags of the replay ring are all inline. The only
@@ -170,7 +170,8 @@ internal sealed class SessionCache
     }
 
     /// <summary>
-    /// Drops the sessions last used before <paramref name="cutoff"/> (from the least recently used on), then, when at most half of the entry array is in use, moves the rest into an array of one and a half
+    /// Drops the sessions last used before <paramref name="cutoff"/> (from the least recently used on), then, when at
+    /// most half of the entry array is in use, moves the rest into an array of one and a half
     /// times their number (at least <see cref="InitialSlots"/>, or none at all when no session is left, as in a new
     /// cache). Every handle issued before the call may be stale after it.
     /// </summary>
@@ -432,7 +433,10 @@ internal sealed class SessionCache
     {
         var length = _entries.Length == 0 ? Math.Min(InitialSlots, _capacity) : Math.Min(2 * _entries.Length, _capacity);
         var grown = _entries.Length;
-        Array.Resize(ref _entries, length);
+        var entries = new Entry[length];
+        _entries.AsSpan().CopyTo(entries);
+        _entries.AsSpan().Clear(); // the old array goes to the collector without key material
+        _entries = entries;
         _slots = length;
         for (var slot = grown; slot < length; slot++)
         {
@@ -497,6 +501,7 @@ internal sealed class SessionCache
             entries[count - 1].Next = None;
         }
 
+        old.AsSpan().Clear(); // the old array goes to the collector without key material
         _entries = entries;
         _slots = entries.Length;
         _head = count > 0 ? 0 : None;
