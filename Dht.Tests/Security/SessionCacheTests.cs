@@ -164,7 +164,7 @@ public sealed class SessionCacheTests
     }
 
     [TestMethod]
-    public void Entry_Is112Bytes() => Assert.AreEqual(112, SessionCache.EntrySize);
+    public void Entry_Is104Bytes() => Assert.AreEqual(104, SessionCache.EntrySize);
 
     [TestMethod]
     [DataRow(1)]
