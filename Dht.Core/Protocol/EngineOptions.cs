@@ -93,7 +93,7 @@ internal sealed class EngineOptions
         Check(OperationTimeout > MaxRequestTimeout, nameof(OperationTimeout), OperationTimeout, "must be longer than MaxRequestTimeout");
         Check(TokenRotation > TimeSpan.Zero, nameof(TokenRotation), TokenRotation, "must be positive");
         Check(MaxPendingRequests >= 16, nameof(MaxPendingRequests), MaxPendingRequests, "must be at least 16");
-        Check(MaxSessions >= 16, nameof(MaxSessions), MaxSessions, "must be at least 16");
+        Check(MaxSessions is >= 16 and <= Security.SessionCache.MaxCapacity, nameof(MaxSessions), MaxSessions, $"must be between 16 and {Security.SessionCache.MaxCapacity}");
         Check(ReplayWindow is >= 1 and <= 1024, nameof(ReplayWindow), ReplayWindow, "must be between 1 and 1024");
         Check(SessionIdleTimeout >= TimeSpan.FromSeconds(1), nameof(SessionIdleTimeout), SessionIdleTimeout, "must be at least 1 s");
         Check(MaxConcurrentOperations >= 1, nameof(MaxConcurrentOperations), MaxConcurrentOperations, "must be at least 1");

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Dht.Routing;
 
 namespace Dht.Security;
@@ -42,7 +43,11 @@ internal sealed class SessionCache
     /// <summary>Bytes per session in the entry array (documented in architecture.md; a test pins it).</summary>
     internal static int EntrySize => Unsafe.SizeOf<Entry>();
 
-    private const int None = -1;
+    /// <summary>The most sessions a cache can hold: slot indices are kept in 16 bits, and the largest value means none.</summary>
+    internal const int MaxCapacity = ushort.MaxValue;
+
+    /// <summary>"No slot" in the 16-bit links of the LRU list, the hash chains and the free list.</summary>
+    private const int None = ushort.MaxValue;
 
     private readonly ICryptoSuite _crypto;
     private readonly PeerDirectory _directory;
@@ -101,6 +106,7 @@ internal sealed class SessionCache
     {
         ArgumentNullException.ThrowIfNull(crypto);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
         ArgumentOutOfRangeException.ThrowIfLessThan(replayWindow, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(replayWindow, ushort.MaxValue);
         _crypto = crypto;
@@ -243,7 +249,7 @@ internal sealed class SessionCache
         e.RingNext = 0;
         e.RingCount = 0;
         ref var bucket = ref _buckets[BucketOf(e.Hash)];
-        e.ChainNext = bucket;
+        e.ChainNext = (ushort)bucket;
         bucket = slot;
         LinkFirst(slot);
         Count++;
@@ -470,7 +476,7 @@ internal sealed class SessionCache
         {
             ref var e = ref _entries[slot];
             ref var bucket = ref _buckets[BucketOf(e.Hash)];
-            e.ChainNext = bucket;
+            e.ChainNext = (ushort)bucket;
             bucket = slot;
         }
     }
@@ -496,8 +502,8 @@ internal sealed class SessionCache
         for (var slot = _head; slot != None; slot = old[slot].Next)
         {
             entries[count] = old[slot];
-            entries[count].Prev = count - 1;
-            entries[count].Next = count + 1;
+            entries[count].Prev = (ushort)(count == 0 ? None : count - 1);
+            entries[count].Next = (ushort)(count + 1);
             if (old[slot].RingCount > InlineTags)
             {
                 (overflow ??= [])[count] = _overflow![slot];
@@ -515,14 +521,14 @@ internal sealed class SessionCache
 
         if (count > 0)
         {
-            entries[count - 1].Next = None;
+            entries[count - 1].Next = (ushort)None;
         }
 
         old.AsSpan().Clear(); // the old array goes to the collector without key material
         _entries = entries;
         _slots = entries.Length;
         _head = count > 0 ? 0 : None;
-        _tail = count - 1;
+        _tail = count > 0 ? count - 1 : None;
         _free = None;
         _used = count;
         Rehash();
@@ -533,13 +539,22 @@ internal sealed class SessionCache
     {
         ref var e = ref _entries[slot];
         Unlink(slot);
-        ref var link = ref _buckets[BucketOf(e.Hash)];
-        while (link != slot)
+        ref var head = ref _buckets[BucketOf(e.Hash)];
+        if (head == slot)
         {
-            link = ref _entries[link].ChainNext;
+            head = e.ChainNext;
+        }
+        else
+        {
+            var previous = head;
+            while (_entries[previous].ChainNext != slot)
+            {
+                previous = _entries[previous].ChainNext;
+            }
+
+            _entries[previous].ChainNext = e.ChainNext;
         }
 
-        link = e.ChainNext;
         e.Key = default;
         e.InUse = false;
         if (e.RingCount > InlineTags)
@@ -548,7 +563,7 @@ internal sealed class SessionCache
         }
 
         e.Generation++;
-        e.ChainNext = _free;
+        e.ChainNext = (ushort)_free;
         _free = slot;
         Count--;
         _directory.Release(e.Peer);
@@ -590,21 +605,22 @@ internal sealed class SessionCache
     private void LinkFirst(int slot)
     {
         ref var e = ref _entries[slot];
-        e.Prev = None;
-        e.Next = _head;
+        e.Prev = (ushort)None;
+        e.Next = (ushort)_head;
         if (_head == None)
         {
             _tail = slot;
         }
         else
         {
-            _entries[_head].Prev = slot;
+            _entries[_head].Prev = (ushort)slot;
         }
 
         _head = slot;
     }
 
     /// <summary>One session (or a free slot, with <see cref="InUse"/> false and a zero key).</summary>
+    [StructLayout(LayoutKind.Auto)] // lets the runtime pack the 16-bit links with the small fields: 96 bytes
     private struct Entry
     {
         /// <summary>
@@ -627,11 +643,11 @@ internal sealed class SessionCache
         public ulong TokenHigh;
 
         /// <summary>Neighbours in the LRU list (towards the most and the least recently used).</summary>
-        public int Prev;
-        public int Next;
+        public ushort Prev;
+        public ushort Next;
 
         /// <summary>Next slot in the hash chain, or in the free list while the slot is free.</summary>
-        public int ChainNext;
+        public ushort ChainNext;
 
         /// <summary>Bumped whenever the slot is freed, so handles on the old session become stale.</summary>
         public int Generation;

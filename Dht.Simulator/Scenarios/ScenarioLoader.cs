@@ -171,7 +171,7 @@ internal static partial class ScenarioLoader
             "must be between 1 and k (or absent: a PUT reports when every STORE answered)", s.PutReturnQuorum);
         v.Range(s.NearKeyParallelism, 0, 16, "nearKeyParallelism");
         v.Range(s.BucketSplitBits, 0, 3, "bucketSplitBits");
-        v.Range(s.MaxSessions, 16, 65536, "maxSessions");
+        v.Range(s.MaxSessions, 16, 65535, "maxSessions");
         v.Range(s.SessionIdleSeconds, 1, 86400, "sessionIdleSeconds");
         v.Range(s.RecordTtlSeconds, 10, 7 * 86400, "recordTtlSeconds");
         v.Require(double.IsFinite(s.RepublishSeconds) && s.RepublishSeconds > 0 && s.RepublishSeconds < s.RecordTtlSeconds,

@@ -103,6 +103,7 @@ public sealed partial class BoundsTests
     [DataRow("TokenRotation=0", "TokenRotation")]
     [DataRow("MaxPendingRequests=15", "MaxPendingRequests")]
     [DataRow("MaxSessions=15", "MaxSessions")]
+    [DataRow("MaxSessions=65536", "MaxSessions")]
     [DataRow("ReplayWindow=0", "ReplayWindow")]
     [DataRow("ReplayWindow=1025", "ReplayWindow")]
     [DataRow("SessionIdleTimeout<1s", "SessionIdleTimeout")]
@@ -196,6 +197,7 @@ public sealed partial class BoundsTests
             case "TokenRotation=0": o.TokenRotation = TimeSpan.Zero; break;
             case "MaxPendingRequests=15": o.MaxPendingRequests = 15; break;
             case "MaxSessions=15": o.MaxSessions = 15; break;
+            case "MaxSessions=65536": o.MaxSessions = 65536; break;
             case "ReplayWindow=0": o.ReplayWindow = 0; break;
             case "ReplayWindow=1025": o.ReplayWindow = 1025; break;
             case "SessionIdleTimeout<1s": o.SessionIdleTimeout = TimeSpan.FromMilliseconds(999); break;

@@ -164,7 +164,14 @@ public sealed class SessionCacheTests
     }
 
     [TestMethod]
-    public void Entry_Is104Bytes() => Assert.AreEqual(104, SessionCache.EntrySize);
+    public void Entry_Is96Bytes() => Assert.AreEqual(96, SessionCache.EntrySize);
+
+    [TestMethod]
+    public void Capacity_AboveTheSixteenBitSlotRange_Refused()
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SessionCache(new CountingCrypto(), SessionCache.MaxCapacity + 1, 8));
+        Assert.AreEqual(SessionCache.MaxCapacity, new SessionCache(new CountingCrypto(), SessionCache.MaxCapacity, 8).Capacity);
+    }
 
     [TestMethod]
     [DataRow(1)]
