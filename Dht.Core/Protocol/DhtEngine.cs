@@ -98,8 +98,9 @@ internal sealed partial class DhtEngine : IDisposable
     /// <param name="now">The driver's current time.</param>
     /// <param name="store">Where records are kept; null keeps them in memory.</param>
     /// <param name="directory">
-    /// Interns the ids and addresses of routing-table contacts and sessions; null gives the engine its own. Engines may share one
-    /// only when they all run on one thread (the simulator does, so each node's id and address are stored once).
+    /// Interns the ids and addresses of routing-table contacts and sessions; null gives the engine its own. Engines may
+    /// share one only when they all run on one thread (the simulator does, so each node's id and address are stored
+    /// once).
     /// </param>
     public DhtEngine(EngineOptions options, ICryptoSuite crypto, ulong seed, Instant now, IRecordStore? store = null, PeerDirectory? directory = null)
     {
@@ -374,9 +375,9 @@ internal sealed partial class DhtEngine : IDisposable
     /// tick, a timer heap filled to a quarter of its capacity or less is trimmed to its size, and the tables, queues and
     /// list are given back when they are empty and have grown to <see cref="MinSlotsToTrim"/> slots or more (the next
     /// burst grows them again); the collections created on first use (verification and eviction-check sets, identity
-    /// probes, republish and replication schedules) are dropped when empty. Nothing here changes an order: timers are ordered by (time, sequence); the two tables
-    /// are only looked up by key (the one walk over the operations asks whether any is a bootstrap); the queues and the
-    /// list are empty.
+    /// probes, republish and replication schedules) are dropped when empty. Nothing here changes an order: timers are
+    /// ordered by (time, sequence); the two tables are only looked up by key (the one walk over the operations asks
+    /// whether any is a bootstrap); the queues and the list are empty.
     /// </summary>
     private void TrimAfterBurst()
     {
