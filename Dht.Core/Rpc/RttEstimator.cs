@@ -8,11 +8,11 @@ namespace Dht.Rpc;
 /// <remarks>
 /// SRTT and RTTVAR are kept in units of <see cref="Resolution"/> (100 us, a tenth of the clock granularity) as
 /// <see cref="ushort"/>: samples are rounded to the nearest unit and clamped to [0, <see cref="MaxSample"/>] (6.5 s,
-/// longer than the default maximum request timeout of 5 s, so no reply that arrives in time is cut), and neither
-/// estimate can exceed the largest sample. The SRTT update rounds to the nearest unit, so under steady samples it
-/// settles within 4 units (0.4 ms) of them from either side, where truncation would leave it up to 7 units below; the
-/// RTTVAR update truncates, so it decays to 0. The SRTT field stores SRTT + 1, so 0 means "no sample yet" without a flag (a
-/// 0 sample still counts). Intermediate values are computed in 64 bits.
+/// longer than the default maximum request timeout of 5 s, so with the default no reply that arrives in time is cut),
+/// and neither estimate can exceed the largest sample. The SRTT update rounds to the nearest unit, so under steady
+/// samples it settles within 4 units (0.4 ms) of them from either side, where truncation would leave it up to 7 units
+/// below; the RTTVAR update truncates, so it decays to 0. The SRTT field stores SRTT + 1, so 0 means "no sample yet"
+/// without a flag (a 0 sample still counts). Intermediate values are computed in 64 bits.
 /// </remarks>
 internal struct RttEstimator
 {
