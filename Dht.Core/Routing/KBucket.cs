@@ -174,14 +174,15 @@ internal sealed class KBucket
     /// <remarks>The shift may exceed any stamp (a table unused for months): every stamp then becomes 0.</remarks>
     public void ShiftLastSeen(long ms)
     {
-        foreach (ref var entry in _contacts.AsSpan(0, _count))
-        {
-            entry.LastSeen = entry.LastSeen > ms ? (uint)(entry.LastSeen - ms) : 0;
-        }
+        Shift(_contacts.AsSpan(0, _count), ms);
+        Shift(_replacements.AsSpan(0, _replacementCount), ms);
 
-        foreach (ref var entry in _replacements.AsSpan(0, _replacementCount))
+        static void Shift(Span<ContactEntry> entries, long ms)
         {
-            entry.LastSeen = entry.LastSeen > ms ? (uint)(entry.LastSeen - ms) : 0;
+            foreach (ref var entry in entries)
+            {
+                entry.LastSeen = entry.LastSeen > ms ? (uint)(entry.LastSeen - ms) : 0;
+            }
         }
     }
 

@@ -184,9 +184,9 @@ internal sealed class SessionCache
 
     /// <summary>
     /// Drops the sessions last used before <paramref name="cutoff"/> (from the least recently used on), then, when at
-    /// most half of the entry array is in use, moves the rest into an array of one and a half
-    /// times their number (at least <see cref="InitialSlots"/>, or none at all when no session is left, as in a new
-    /// cache). Every handle issued before the call may be stale after it.
+    /// most half of the entry array is in use, moves the rest into an array of one and a half times their number (at
+    /// least <see cref="InitialSlots"/>, or none at all when no session is left, as in a new cache). Every handle
+    /// issued before the call may be stale after it.
     /// </summary>
     /// <returns>The number of sessions dropped.</returns>
     public int ExpireIdle(Protocol.Instant cutoff)
@@ -263,15 +263,11 @@ internal sealed class SessionCache
         {
             ref var e = ref _entries[slot];
             var next = e.Next;
-            e.Key = default;
-            e.InUse = false;
-            e.Generation++;
-            _directory.Release(e.Peer);
+            Vacate(ref e);
             slot = next;
         }
 
         _overflow = null;
-
         _buckets.AsSpan().Fill(None);
         _head = _tail = _free = None;
         _used = 0;
@@ -555,17 +551,26 @@ internal sealed class SessionCache
             _entries[previous].ChainNext = e.ChainNext;
         }
 
-        e.Key = default;
-        e.InUse = false;
         if (e.RingCount > InlineTags)
         {
             _overflow!.Remove(slot);
         }
 
-        e.Generation++;
+        Vacate(ref e);
         e.ChainNext = (ushort)_free;
         _free = slot;
         Count--;
+    }
+
+    /// <summary>
+    /// What every session leaving its slot goes through (eviction, expiry, <see cref="Clear"/>): the key is wiped, the
+    /// slot marked free, its generation bumped so handles on the session go stale, and its directory pair released.
+    /// </summary>
+    private void Vacate(ref Entry e)
+    {
+        e.Key = default;
+        e.InUse = false;
+        e.Generation++;
         _directory.Release(e.Peer);
     }
 
