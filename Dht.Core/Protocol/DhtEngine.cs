@@ -28,6 +28,13 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>Timer heaps smaller than this are left alone (trimming them saves next to nothing).</summary>
     private const int MinTimersToTrim = 16;
 
+    /// <summary>
+    /// A timer heap is trimmed only when it stayed at a quarter of its capacity or less for this long: an engine whose
+    /// lookups come every minute or so (bucket refreshes) would otherwise trim and grow its heap again each time, and
+    /// the arrays it drops have lived long enough to reach the collector's oldest generation.
+    /// </summary>
+    private static readonly TimeSpan TimerTrimWindow = TimeSpan.FromMinutes(10);
+
     /// <summary>Empty tables and queues with fewer slots than this are left alone.</summary>
     private const int MinSlotsToTrim = 8;
 
@@ -73,6 +80,11 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>How many of <see cref="_operations"/> are maintenance operations (refresh, replication).</summary>
     private int _maintenanceOperations;
     private readonly PriorityQueue<TimerEntry, (long Ticks, long Seq)> _timers = new();
+
+    /// <summary>The most timers pending at once since <see cref="_timerWindowStart"/> (see <see cref="TimerTrimWindow"/>).</summary>
+    private int _timersPeak;
+
+    private Instant _timerWindowStart;
     private readonly Queue<OutgoingDatagram> _transmit = new();
     private readonly Queue<EngineEvent> _events = new();
     private readonly List<Message> _responses = new(1);
@@ -111,6 +123,7 @@ internal sealed partial class DhtEngine : IDisposable
         _crypto = crypto;
         _rng = new Xoshiro256(seed);
         _now = now;
+        _timerWindowStart = now;
         _routing = new RoutingTable(crypto.LocalId, options.Routing, directory);
         _sessions = new SessionCache(crypto, options.MaxSessions, options.ReplayWindow, _routing.Directory) { Clock = now };
         _tokens = new AddressTokens(crypto, seed, options.TokenRotation, now);
@@ -364,15 +377,19 @@ internal sealed partial class DhtEngine : IDisposable
         }
     }
 
-    private void ScheduleTimer(Instant at, TimerKind kind, ulong id) =>
+    private void ScheduleTimer(Instant at, TimerKind kind, ulong id)
+    {
         _timers.Enqueue(new TimerEntry(kind, id), (at.Ticks, _timerSeq++));
+        _timersPeak = Math.Max(_timersPeak, _timers.Count);
+    }
 
     /// <summary>
     /// Gives back the memory a burst grew. An operation schedules two timers per request, so a GET grows the timer heap
     /// to dozens of entries that then sit empty for good (the simulator keeps a hundred thousand engines, and the heaps
     /// were 2 KB each); the pending-request and operation tables, the outgoing-datagram and event queues and the
     /// maintenance key list grow the same way (together about 1 KB per engine in a steady-state run). On a maintenance
-    /// tick, a timer heap filled to a quarter of its capacity or less is trimmed to its size, and the tables, queues and
+    /// tick, a timer heap filled to a quarter of its capacity or less all through the last <see cref="TimerTrimWindow"/>
+    /// is trimmed to its size (the decision is taken once per window), and the tables, queues and
     /// list are given back when they are empty and have grown to <see cref="MinSlotsToTrim"/> slots or more (the next
     /// burst grows them again); the collections created on first use (verification and eviction-check sets, identity
     /// probes, republish and replication schedules) are dropped when empty. Nothing here changes an order: timers are
@@ -381,9 +398,15 @@ internal sealed partial class DhtEngine : IDisposable
     /// </summary>
     private void TrimAfterBurst()
     {
-        if (_timers.Capacity >= MinTimersToTrim && _timers.Count * 4 <= _timers.Capacity)
+        if (_now - _timerWindowStart >= TimerTrimWindow)
         {
-            _timers.TrimExcess();
+            if (_timers.Capacity >= MinTimersToTrim && _timersPeak * 4 <= _timers.Capacity)
+            {
+                _timers.TrimExcess();
+            }
+
+            _timerWindowStart = _now;
+            _timersPeak = _timers.Count;
         }
 
         if (_pending.Count == 0 && _pending.EnsureCapacity(0) >= MinSlotsToTrim)

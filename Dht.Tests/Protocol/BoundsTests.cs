@@ -264,7 +264,12 @@ public sealed partial class BoundsTests
     [DataRow(611UL)]
     public void TimerHeapAndTables_AfterABurstOfRequests_GiveTheirMemoryBackOnTheNextQuietTick(ulong seed)
     {
-        using var f = new BoundsFixture(seed, o => { o.Alpha = 16; o.MaintenanceInterval = TimeSpan.FromSeconds(30); });
+        using var f = new BoundsFixture(seed, o =>
+        {
+            o.Alpha = 16;
+            o.MaintenanceInterval = TimeSpan.FromSeconds(30);
+            o.Routing.BucketRefreshInterval = TimeSpan.FromHours(2); // no refresh lookup in the quiet half hour below
+        });
         var peers = f.Peers(0, 24);
         foreach (var p in peers)
         {
@@ -279,10 +284,15 @@ public sealed partial class BoundsTests
         Assert.IsGreaterThanOrEqualTo(16, grownTables.Transmit, $"16 datagrams queued; seed {seed}");
 
         // Nobody answers: the requests time out, the lookup ends at its deadline (60 s), and the next maintenance tick
-        // finds only itself in the heap.
+        // gives the empty tables back. The timer heap is kept through the 10 minutes in which it was used (the first
+        // decision, at the 10-minute tick, sees the burst) and trimmed at the end of the next 10, quiet throughout.
         f.RunUntil(() => false, TimeSpan.FromSeconds(95), null);
         Assert.IsTrue(f.Collected.OfType<LookupCompleted>().Any(e => e.OperationId == op), $"seed {seed}");
         Assert.AreEqual(0, f.Engine.PendingRequests, $"seed {seed}");
+        Assert.AreEqual(grown, f.Engine.TimerCapacity, $"seed {seed}");
+        f.RunUntil(() => false, TimeSpan.FromMinutes(18), null);
+        Assert.AreEqual(grown, f.Engine.TimerCapacity, $"at {f.Now}: the quiet window has not ended; seed {seed}");
+        f.RunUntil(() => false, TimeSpan.FromMinutes(1.5), null);
         Assert.IsLessThan(16, f.Engine.TimerCapacity, $"capacity {f.Engine.TimerCapacity} after {grown}; seed {seed}");
         var trimmed = f.Engine.BufferCapacities;
         Assert.IsLessThan(8, trimmed.Pending, $"{trimmed} after {grownTables}; seed {seed}");

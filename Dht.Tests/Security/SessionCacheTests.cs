@@ -329,7 +329,7 @@ public sealed class SessionCacheTests
     }
 
     [TestMethod]
-    public void ExpireIdle_DropsSessionsUnusedSinceTheCutoffOldestFirst_AndShrinksTheArray()
+    public void ExpireIdle_DropsSessionsUnusedSinceTheCutoffOldestFirst_AndShrinksTheArrayAfterAQuietPeriod()
     {
         var crypto = new CountingCrypto();
         var cache = new SessionCache(crypto, 64, 8) { Clock = Instant.FromSeconds(0) };
@@ -353,7 +353,20 @@ public sealed class SessionCacheTests
         }
 
         Assert.AreEqual(4, cache.SlotsHoldingKeyMaterial(), "the expired sessions' keys are wiped");
-        Assert.AreEqual(6, cache.Slots, "4 sessions in 64 slots: moved into 6");
+        Assert.AreEqual(64, cache.Slots, "40 sessions at once within the period that ended: the array is kept");
+
+        // The next period (from 100 s, the instant of that decision) holds at most 4: the array shrinks. The four are
+        // used again at 150 s in their LRU order, so nothing else changes.
+        cache.Clock = Instant.FromSeconds(150);
+        foreach (var i in new[] { 38, 39, 40, 3 })
+        {
+            Assert.IsTrue(cache.TryGet(Peer(i), out _), $"peer {i}");
+        }
+
+        Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(99)), "the period has not ended");
+        Assert.AreEqual(64, cache.Slots);
+        Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(100)));
+        Assert.AreEqual(6, cache.Slots, "at most 4 sessions in 64 slots all through the period: moved into 6");
         foreach (var i in new[] { 3, 38, 39, 40 })
         {
             Assert.IsTrue(cache.TryGet(Peer(i), out var session), $"peer {i}");
@@ -374,10 +387,13 @@ public sealed class SessionCacheTests
         Assert.AreEqual(64, cache.Count);
         Assert.AreEqual(64, cache.Slots);
         Assert.IsFalse(cache.TryGet(Peer(3), out _), "the least recently used went first");
-        Assert.AreEqual(2, cache.ExpireIdle(Instant.FromSeconds(200)), "peers 39 and 40, last used at 100 s");
+        Assert.AreEqual(2, cache.ExpireIdle(Instant.FromSeconds(200)), "peers 39 and 40, last used at 150 s");
         Assert.IsFalse(cache.TryGet(Peer(40), out _));
         Assert.AreEqual(62, cache.ExpireIdle(Instant.FromSeconds(201)));
-        Assert.AreEqual(0, cache.Slots, "an empty cache holds no array, like a new one");
+        Assert.AreEqual(64, cache.Slots, "62 sessions at the start of this period: kept");
+        cache.Clock = Instant.FromSeconds(300);
+        Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(250)));
+        Assert.AreEqual(0, cache.Slots, "empty all through a period: no array, like a new cache");
         Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out var fresh));
         Assert.IsTrue(fresh.IsCurrent);
     }
@@ -423,7 +439,7 @@ public sealed class SessionCacheTests
 
         cache.Clock = Instant.FromSeconds(10);
         Assert.AreEqual(8, cache.ExpireIdle(Instant.FromSeconds(5)));
-        Assert.AreEqual(0, cache.Slots);
+        Assert.AreEqual(8, cache.Slots, "full within the period: the freed slots are kept for the next sessions");
         for (var i = 11; i <= 18; i++)
         {
             Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out var session));
@@ -449,6 +465,13 @@ public sealed class SessionCacheTests
         }
 
         Assert.AreEqual(30, cache.ExpireIdle(Instant.FromSeconds(31)));
+        Assert.AreEqual(32, cache.Slots, "full within the period: kept");
+
+        // A period with at most 2 sessions (from 32 s, the instant of that decision) moves them into 4 slots.
+        cache.Clock = Instant.FromSeconds(50);
+        Assert.IsTrue(cache.TryGet(Peer(31), out _));
+        Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(32)));
+        Assert.AreEqual(4, cache.Slots);
         foreach (var (handle, i) in handles.Select((h, i) => (h, i)))
         {
             AssertStale(handle, $"peer {i + 1}: expired or moved");
@@ -488,6 +511,13 @@ public sealed class SessionCacheTests
         var peers = Math.Max(12, capacity * 3);
         var held = new List<(Session Handle, ModelSession Model)>();
         var steps = capacity > 100 ? 20_000 : 5_000;
+
+        // The shrink rule: once per idle period (the first expiry whose cutoff reaches the instant of the previous
+        // decision) the array shrinks, to one and a half times the sessions left, exactly when the cache held at most
+        // half its slots all through that period.
+        var windowStart = cache.Clock;
+        var windowPeak = 0;
+        var previousPeak = 0;
         for (var step = 0; step < steps; step++)
         {
             var where = $"step {step}; capacity {capacity}, window {window}, seed {seed}";
@@ -587,8 +617,17 @@ public sealed class SessionCacheTests
                 if (op >= 97)
                 {
                     var cutoff = now - TimeSpan.FromSeconds(rng.NextInt32(60));
+                    var slotsBefore = cache.Slots;
                     Assert.AreEqual(model.ExpireIdle(cutoff), cache.ExpireIdle(cutoff), where);
-                    Assert.IsLessThanOrEqualTo(Math.Max(SessionCache.InitialSlots, 2 * cache.Count), cache.Slots, where);
+                    var left = cache.Count;
+                    var shrinks = cutoff >= windowStart && slotsBefore > SessionCache.InitialSlots && windowPeak <= slotsBefore / 2;
+                    Assert.AreEqual(shrinks ? (left == 0 ? 0 : Math.Max(SessionCache.InitialSlots, left + (left / 2))) : slotsBefore, cache.Slots, where);
+                    if (cutoff >= windowStart)
+                    {
+                        previousPeak = windowPeak;
+                        windowStart = now;
+                        windowPeak = left;
+                    }
                     foreach (var (session, expected) in held)
                     {
                         Assert.IsTrue(!session.IsCurrent || model.Contains(expected), where);
@@ -599,6 +638,10 @@ public sealed class SessionCacheTests
             }
 
             Assert.AreEqual(model.Lru.Count, cache.Count, where);
+            windowPeak = Math.Max(windowPeak, cache.Count);
+
+            // So the array is never more than twice the most sessions held in this period or the one before.
+            Assert.IsLessThanOrEqualTo(Math.Max(SessionCache.InitialSlots, 2 * Math.Max(windowPeak, previousPeak)), cache.Slots, where);
             Assert.AreEqual(model.Derivations, cache.Derivations, where);
             AssertDirectoryHolds(directory, model, listed, where);
             Assert.AreEqual(cache.Count, cache.SlotsHoldingKeyMaterial(), where);
