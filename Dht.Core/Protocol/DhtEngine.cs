@@ -130,7 +130,11 @@ internal sealed partial class DhtEngine : IDisposable
         _storage = new RecordStorage(store ?? new InMemoryRecordStore(), options.StoreLimits);
         _sessionBudget = options.NewSessionsPerSecond;
         _sessionBudgetAt = now;
-        ScheduleTimer(now + options.MaintenanceInterval, TimerKind.Maintenance, 0);
+
+        // The first tick comes at a random point of the first interval, so engines started together (a fleet restarted
+        // at once, or the simulator's warm start) do not tick in step: each tick starts the refreshes that fell due
+        // since the last one, and in step they would all start together.
+        ScheduleTimer(now + TimeSpan.FromTicks(1 + (long)_rng.NextUInt64((ulong)options.MaintenanceInterval.Ticks)), TimerKind.Maintenance, 0);
     }
 
     public NodeId LocalId => _crypto.LocalId;

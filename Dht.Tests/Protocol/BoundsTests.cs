@@ -227,6 +227,7 @@ public sealed partial class BoundsTests
             o.MaintenanceInterval = interval;
             o.Routing.BucketRefreshInterval = TimeSpan.FromMinutes(10);
         });
+        f.RunToFirstTick(); // the test starts at the first tick, so ticks come every 5 min from start
         var peers = f.Peers(0, 40);
         foreach (var p in peers)
         {
@@ -307,6 +308,34 @@ public sealed partial class BoundsTests
         Assert.AreEqual(0, f.Engine.PendingRequests, $"seed {seed}");
     }
 
+    /// <summary>
+    /// Engines created at the same instant (a fleet restarted at once, the simulator's warm start) must not tick in step:
+    /// each tick starts the bucket refreshes that fell due since the last, so in step they would all start together.
+    /// </summary>
+    [TestMethod]
+    public void FirstMaintenanceTick_EnginesCreatedTogether_ComeAtSpreadPointsOfTheFirstInterval()
+    {
+        var interval = TimeSpan.FromSeconds(30);
+        var firsts = new List<Instant>();
+        Instant created = default;
+        for (var seed = 700UL; seed < 740UL; seed++)
+        {
+            using var f = new BoundsFixture(seed, o => o.MaintenanceInterval = interval);
+            created = f.Now;
+            var first = f.Engine.PollTimeout()!.Value;
+            Assert.IsTrue(first > f.Now && first <= f.Now + interval, $"first tick at {first}, created at {f.Now}; seed {seed}");
+            firsts.Add(first);
+
+            // From the first tick on, the ticks keep their interval.
+            f.RunToFirstTick();
+            Assert.AreEqual(first + interval, f.Engine.PollTimeout(), $"seed {seed}");
+        }
+
+        Assert.AreEqual(firsts.Count, firsts.Distinct().Count(), "40 engines, 40 phases");
+        var quarters = firsts.GroupBy(t => (int)((t - created).Ticks * 4 / (interval.Ticks + 1))).Count();
+        Assert.AreEqual(4, quarters, "every quarter of the interval holds some first ticks");
+    }
+
     [TestMethod]
     [DataRow(612UL)]
     public void SessionIdleTimeout_PeerQuietThatLong_SessionDroppedOnTheNextTickAndDerivedAgainWhenItReturns(ulong seed)
@@ -316,6 +345,7 @@ public sealed partial class BoundsTests
             o.MaintenanceInterval = TimeSpan.FromSeconds(30);
             o.SessionIdleTimeout = TimeSpan.FromMinutes(2);
         });
+        f.RunToFirstTick();
         var peers = f.Peers(0, 3);
         bool Answered(WirePeer peer, ulong id)
         {
@@ -327,7 +357,7 @@ public sealed partial class BoundsTests
         Assert.IsTrue(Answered(peers[1], 2));
         Assert.AreEqual(2, f.Engine.SessionCount, $"seed {seed}");
 
-        // Ticks come at 30 s, 60 s, ... from the start. Peer 1 speaks again after a minute; the first tick more than two
+        // Ticks come 30 s, 60 s, ... after the first tick, where the test starts. Peer 1 speaks again after a minute; the first tick more than two
         // minutes after peer 0 last spoke (at 150 s) drops its session only.
         f.RunUntil(() => false, TimeSpan.FromSeconds(60), null);
         Assert.IsTrue(Answered(peers[1], 3));
@@ -377,6 +407,12 @@ internal sealed class BoundsFixture : IDisposable
 {
     private readonly List<WirePeer> _peers = [];
     private readonly ulong _seed;
+
+    /// <summary>
+    /// Runs to the engine's first maintenance tick, which comes at a random point of the first interval, so a test
+    /// can count the ticks from there.
+    /// </summary>
+    public void RunToFirstTick() => RunUntil(() => false, Engine.PollTimeout()!.Value - Now, null);
 
     public BoundsFixture(ulong seed, Action<EngineOptions> configure)
     {

@@ -40,8 +40,8 @@ public sealed class WarmStartRefreshTests
     {
         var scenario = LongRun(seed, durationSeconds: 2000);
 
-        // One timeline interval per maintenance tick (30 s): warm-started engines tick in step, so refreshes that fell
-        // due within a tick start together at it.
+        // One timeline interval per maintenance tick (30 s): refreshes that fell due within a tick start together at it
+        // (engines tick at their own phases since the first tick comes at a random point of the first interval).
         scenario.TimelineIntervalSeconds = 30;
         using var world = SimRuns.Run(scenario);
         Assert.IsEmpty(world.Violations, string.Join("; ", world.Violations));
