@@ -84,6 +84,7 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>The most timers pending at once since <see cref="_timerWindowStart"/> (see <see cref="TimerTrimWindow"/>).</summary>
     private int _timersPeak;
 
+    /// <summary>When the current <see cref="TimerTrimWindow"/> began (the engine's creation, then each trim decision).</summary>
     private Instant _timerWindowStart;
     private readonly Queue<OutgoingDatagram> _transmit = new();
     private readonly Queue<EngineEvent> _events = new();
