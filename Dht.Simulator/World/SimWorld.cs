@@ -23,6 +23,9 @@ internal sealed partial class SimWorld : IDisposable
     private readonly EngineOptions _engineOptions;
     private readonly List<SimNode> _nodes;
 
+    /// <summary>Per-node loop state, indexed like <see cref="_nodes"/> (see <see cref="NodeHot"/>).</summary>
+    private readonly NodeHot[] _hot;
+
     // One directory for every engine: each node's id and address is interned once per process, and routing tables
     // hold 4-byte handles into it. Safe because the whole world runs on one thread.
     private readonly PeerDirectory _directory = new();
@@ -50,6 +53,7 @@ internal sealed partial class SimWorld : IDisposable
         _engineOptions.Validate();
         Log = log ?? (_ => { });
         _nodes = new List<SimNode>(scenario.Nodes);
+        _hot = new NodeHot[scenario.Nodes];
         CreateNodes();
         PlaceNodes();
     }
@@ -143,7 +147,7 @@ internal sealed partial class SimWorld : IDisposable
                 crypto = new ModeledCryptoSuite(id);
             }
 
-            _nodes.Add(new SimNode(i, id, crypto, AddressOf(i)));
+            _nodes.Add(new SimNode(i, id, crypto, AddressOf(i), _hot));
         }
     }
 
@@ -287,38 +291,44 @@ internal sealed partial class SimWorld : IDisposable
 
     private void Wake(int index)
     {
-        var node = _nodes[index];
-        if (node.ScheduledWake != _now || node.Engine is null || node.State != NodeState.Up)
+        // Only the node's slot in the loop-state array and its engine are read here; the node object is read by Drain
+        // only when the engine has something to send or report.
+        ref var hot = ref _hot[index];
+        if (hot.ScheduledWake != _now || hot.Engine is null || hot.State != NodeState.Up)
         {
             return; // stale wake-up: the node was rescheduled, crashed or restarted since
         }
 
-        node.ScheduledWake = long.MaxValue;
-        node.Engine.HandleTimeout(node.LocalTime(_now));
-        Drain(node);
+        hot.ScheduledWake = long.MaxValue;
+        hot.Engine.HandleTimeout(hot.LocalTime(_now));
+        Drain(index);
     }
 
     /// <summary>After every input: transmits into the network, events to the workload, then the next wake-up.</summary>
-    private void Drain(SimNode node)
+    private void Drain(SimNode node) => Drain(node.Index);
+
+    private void Drain(int index)
     {
-        var engine = node.Engine!;
+        var engine = _hot[index].Engine!;
+        SimNode? node = null;
         while (engine.TryPollTransmit(_transmitBuffer, out var to, out var length))
         {
-            Transmit(node, to, length);
+            Transmit(node ??= _nodes[index], to, length);
         }
 
         while (engine.TryPollEvent(out var engineEvent))
         {
-            OnEngineEvent(node, engineEvent!);
+            OnEngineEvent(node ??= _nodes[index], engineEvent!);
         }
 
         if (engine.PollTimeout() is { } next)
         {
-            var global = Math.Max(node.GlobalTicks(next), _now);
-            if (global < node.ScheduledWake)
+            ref var hot = ref _hot[index];
+            var global = Math.Max(hot.GlobalTicks(next), _now);
+            if (global < hot.ScheduledWake)
             {
-                node.ScheduledWake = global;
-                Schedule(global, new SimEvent(SimEventKind.Wake, node.Index));
+                hot.ScheduledWake = global;
+                Schedule(global, new SimEvent(SimEventKind.Wake, index));
             }
         }
     }
