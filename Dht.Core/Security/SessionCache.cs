@@ -661,7 +661,6 @@ internal sealed class SessionCache
         /// <summary>The session key; zero while the slot is free.</summary>
         public SessionKey Key;
 
-
         /// <summary>Ring positions 0 to <see cref="InlineTags"/> - 1.</summary>
         public InlineTagArray Tags;
 
