@@ -49,6 +49,13 @@ internal sealed partial class DhtEngine
         return true;
     }
 
+    /// <summary>Drops an answered request from the pending table and cancels its deadlines.</summary>
+    private void ForgetRequest(ulong requestId)
+    {
+        _pending.Remove(requestId);
+        _timers.CancelRequest(requestId);
+    }
+
     /// <summary>
     /// When a lookup stops waiting for an answer (but still accepts it): the peer's own RTO when it has one, else the RTO
     /// over all peers (without the doubling the hard timeout adds for strangers). Null when nothing is measured yet.
@@ -129,7 +136,7 @@ internal sealed partial class DhtEngine
             && response.Error is ErrorCode.AddressUnvalidated or ErrorCode.InvalidToken)
         {
             // Our address was not (or no longer) validated there: retry once at once with the token this answer carries.
-            _pending.Remove(pending.RequestId);
+            ForgetRequest(pending.RequestId);
             if (!SendRequest(pending.Peer, pending.Address, pending.Request, pending.Purpose, pending.Operation, retried: true))
             {
                 CompleteRequest(pending, null);
@@ -150,7 +157,7 @@ internal sealed partial class DhtEngine
             response.Contacts = pending.Parts;
         }
 
-        _pending.Remove(pending.RequestId);
+        ForgetRequest(pending.RequestId);
         CompleteRequest(pending, response);
         return DropReason.None;
     }

@@ -234,6 +234,7 @@ internal sealed partial class DhtEngine
         }
 
         _probes.Remove(probeId);
+        _timers.Cancel(TimerKind.ProbeDeadline, probeId);
         if (_operations.TryGetValue(probe.OperationId, out var op))
         {
             op.ProbesPending--;

@@ -79,7 +79,7 @@ internal sealed partial class DhtEngine : IDisposable
 
     /// <summary>How many of <see cref="_operations"/> are maintenance operations (refresh, replication).</summary>
     private int _maintenanceOperations;
-    private readonly PriorityQueue<TimerEntry, (long Ticks, long Seq)> _timers = new();
+    private readonly TimerHeap _timers = new();
 
     /// <summary>The most timers pending at once since <see cref="_timerWindowStart"/> (see <see cref="TimerTrimWindow"/>).</summary>
     private int _timersPeak;
@@ -98,7 +98,6 @@ internal sealed partial class DhtEngine : IDisposable
     private HashSet<NodeId>? _evictionChecks;
     private HashSet<NodeId>? _pendingVerifications;
     private RttEstimator _globalRtt;
-    private long _timerSeq;
     private long _nextOperationId = 1;
     private int _verificationsInFlight;
     private double _sessionBudget;
@@ -185,29 +184,28 @@ internal sealed partial class DhtEngine : IDisposable
     public bool TryPollEvent(out EngineEvent? engineEvent) => _events.TryDequeue(out engineEvent);
 
     /// <summary>When the engine next needs <see cref="HandleTimeout"/>; null when nothing is scheduled.</summary>
-    public Instant? PollTimeout() => _timers.TryPeek(out _, out var at) ? new Instant(at.Ticks) : null;
+    public Instant? PollTimeout() => _timers.TryPeek(out var ticks) ? new Instant(ticks) : null;
 
     // ---------------------------------------------------------------- inputs
 
     public void HandleTimeout(Instant now)
     {
         Advance(now);
-        while (_timers.TryPeek(out var entry, out var at) && at.Ticks <= now.Ticks)
+        while (_timers.TryPopDue(now.Ticks, out var kind, out var id))
         {
-            _timers.Dequeue();
-            switch (entry.Kind)
+            switch (kind)
             {
                 case TimerKind.RequestDeadline:
-                    OnRequestDeadline(entry.Id);
+                    OnRequestDeadline(id);
                     break;
                 case TimerKind.SoftDeadline:
-                    OnSoftDeadline(entry.Id);
+                    OnSoftDeadline(id);
                     break;
                 case TimerKind.ProbeDeadline:
-                    OnProbeDeadline(entry.Id);
+                    OnProbeDeadline(id);
                     break;
                 case TimerKind.OperationDeadline:
-                    if (_operations.TryGetValue((long)entry.Id, out var op))
+                    if (_operations.TryGetValue((long)id, out var op))
                     {
                         FinishOperation(op);
                     }
@@ -348,6 +346,7 @@ internal sealed partial class DhtEngine : IDisposable
         if (_operations.Remove(op.Id))
         {
             _maintenanceOperations -= op.IsMaintenance ? 1 : 0;
+            _timers.Cancel(TimerKind.OperationDeadline, (ulong)op.Id);
         }
     }
 
@@ -384,7 +383,7 @@ internal sealed partial class DhtEngine : IDisposable
 
     private void ScheduleTimer(Instant at, TimerKind kind, ulong id)
     {
-        _timers.Enqueue(new TimerEntry(kind, id), (at.Ticks, _timerSeq++));
+        _timers.Add(at.Ticks, kind, id);
         _timersPeak = Math.Max(_timersPeak, _timers.Count);
     }
 
@@ -471,6 +470,13 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>Timer heap slots allocated (tests check that bursts give their memory back).</summary>
     internal int TimerCapacity => _timers.Capacity;
 
+    /// <summary>
+    /// Timers pending, and how many of them can be live: the maintenance tick, one deadline per running operation and
+    /// per pending probe, two per pending request (for tests: an answered request leaves no timer behind).
+    /// </summary>
+    internal (int Pending, int LiveBound) Timers =>
+        (_timers.Count, 1 + _operations.Count + (_probes?.Count ?? 0) + (2 * _pending.Count));
+
     /// <summary>True while the verification or eviction-check set exists (they are created on first use; for tests).</summary>
     internal bool HoldsVerificationSets => _pendingVerifications is not null || _evictionChecks is not null;
 
@@ -493,17 +499,6 @@ internal sealed partial class DhtEngine : IDisposable
     }
 
     private void Emit(EngineEvent engineEvent) => _events.Enqueue(engineEvent);
-
-    private enum TimerKind : byte
-    {
-        RequestDeadline,
-        SoftDeadline,
-        ProbeDeadline,
-        OperationDeadline,
-        Maintenance,
-    }
-
-    private readonly record struct TimerEntry(TimerKind Kind, ulong Id);
 
     private readonly record struct OutgoingDatagram(PeerAddress To, byte[] Buffer, int Length);
 

@@ -104,6 +104,32 @@ public sealed class EngineNetworkTests
         CollectionAssert.AreEqual(expected, lookup.Closest.ToList(), $"seed {seed}");
     }
 
+    /// <summary>
+    /// An answered request cancels its deadlines: when a lookup completes, every engine's timers are its maintenance
+    /// tick and the deadlines of what is still in flight. Before they were cancelled, each answered request left two
+    /// dead timers queued until they came due (and woke the engine for nothing).
+    /// </summary>
+    [TestMethod]
+    [DataRow(5UL)]
+    [DataRow(6UL)]
+    public void Lookup_AnsweredRequests_LeaveNoTimersBehind(ulong seed)
+    {
+        using var net = BuildNetwork(seed, 30, out var nodes);
+        var rng = new Xoshiro256(seed);
+        for (var i = 0; i < 5; i++)
+        {
+            var node = nodes[rng.NextInt32(nodes.Count)];
+            var target = new NodeId(rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64());
+            var lookup = RunToCompletion<LookupCompleted>(net, node, node.Engine.StartLookup(net.Now, target), seed);
+            Assert.IsGreaterThan(3, lookup.Stats.Messages, $"the lookup asked several nodes; seed {seed}");
+            foreach (var n in nodes)
+            {
+                var (pending, bound) = n.Engine.Timers;
+                Assert.IsLessThanOrEqualTo(bound, pending, $"node {n.Id}: {pending} timers, at most {bound} live; seed {seed}");
+            }
+        }
+    }
+
     [TestMethod]
     [DataRow(3UL)]
     public void PutGet_Immutable_ReadBackFromOtherNode(ulong seed)
