@@ -54,10 +54,10 @@ internal sealed partial class RoutingTable
     /// <summary>Records a lookup for <paramref name="target"/>: its bucket needs no refresh for a while.</summary>
     public void MarkBucketUsed(NodeId target, Instant now)
     {
-        var index = target == LocalId ? int.MaxValue : SlotOf(target);
-        var bucket = index < _buckets.Length ? _buckets[index] : null;
-        if (bucket is not null)
+        var index = target == LocalId ? -1 : SlotOf(target);
+        if (HasBucket(index))
         {
+            ref var bucket = ref _buckets[index];
             bucket.LastUsed = Instant.Max(bucket.LastUsed, now);
         }
     }
@@ -77,8 +77,10 @@ internal sealed partial class RoutingTable
             return;
         }
 
-        if (GetBucket(SlotOf(sender)) is { } bucket)
+        var index = SlotOf(sender);
+        if (HasBucket(index))
         {
+            ref var bucket = ref _buckets[index];
             bucket.LastUsed = Instant.Max(bucket.LastUsed, now);
         }
     }
@@ -107,13 +109,13 @@ internal sealed partial class RoutingTable
         var earliest = Instant.MaxValue;
         for (var i = 0; i < _buckets.Length; i++)
         {
-            var bucket = _buckets[i];
-            if (bucket is null)
+            ref var bucket = ref _buckets[i];
+            if (!bucket.Exists)
             {
                 continue;
             }
 
-            if ((chosen is null || chosen[i]) && IsDue(bucket, now))
+            if ((chosen is null || chosen[i]) && IsDue(in bucket, now))
             {
                 targets.Add(RandomIdInSlot(i, rng));
                 bucket.LastUsed = now;
@@ -129,7 +131,7 @@ internal sealed partial class RoutingTable
         return targets.Count;
     }
 
-    private static bool IsDue(KBucket bucket, Instant now) => bucket.Count > 0 && now - bucket.LastUsed >= bucket.RefreshDelay;
+    private static bool IsDue(in KBucket bucket, Instant now) => bucket.Count > 0 && now - bucket.LastUsed >= bucket.RefreshDelay;
 
     /// <summary>
     /// Null when at most <paramref name="max"/> buckets are due (all of them are refreshed); otherwise a mask of the
@@ -139,9 +141,9 @@ internal sealed partial class RoutingTable
     private bool[]? MostOverdue(Instant now, int max)
     {
         var due = 0;
-        foreach (var bucket in _buckets)
+        foreach (ref readonly var bucket in _buckets.AsSpan())
         {
-            due += bucket is not null && IsDue(bucket, now) ? 1 : 0;
+            due += bucket.Exists && IsDue(in bucket, now) ? 1 : 0;
         }
 
         if (due <= max)
@@ -152,7 +154,8 @@ internal sealed partial class RoutingTable
         var order = new List<(long DueAt, int Slot)>(due);
         for (var i = 0; i < _buckets.Length; i++)
         {
-            if (_buckets[i] is { } bucket && IsDue(bucket, now))
+            ref readonly var bucket = ref _buckets[i];
+            if (bucket.Exists && IsDue(in bucket, now))
             {
                 order.Add(((bucket.LastUsed + bucket.RefreshDelay).Ticks, i));
             }
@@ -180,9 +183,9 @@ internal sealed partial class RoutingTable
         ArgumentNullException.ThrowIfNull(rng);
         var interval = _options.BucketRefreshInterval;
         var earliest = Instant.MaxValue;
-        foreach (var bucket in _buckets)
+        foreach (ref var bucket in _buckets.AsSpan())
         {
-            if (bucket is null)
+            if (!bucket.Exists)
             {
                 continue;
             }
@@ -195,16 +198,19 @@ internal sealed partial class RoutingTable
     }
 
     /// <summary>When the bucket holding <paramref name="id"/>'s range falls due for a refresh; null without that bucket.</summary>
-    internal Instant? RefreshDueAt(NodeId id) =>
-        id == LocalId || GetBucket(SlotOf(id)) is not { } bucket ? null : bucket.LastUsed + bucket.RefreshDelay;
+    internal Instant? RefreshDueAt(NodeId id)
+    {
+        var index = id == LocalId ? -1 : SlotOf(id);
+        return HasBucket(index) ? _buckets[index].LastUsed + _buckets[index].RefreshDelay : null;
+    }
 
     /// <summary>Non-empty buckets due for a refresh at <paramref name="now"/>, by a full scan (tests check the lower bound with it).</summary>
     internal int CountDueBuckets(Instant now)
     {
         var due = 0;
-        foreach (var bucket in _buckets)
+        foreach (ref readonly var bucket in _buckets.AsSpan())
         {
-            due += bucket is { Count: > 0 } && now - bucket.LastUsed >= bucket.RefreshDelay ? 1 : 0;
+            due += bucket.Exists && bucket.Count > 0 && now - bucket.LastUsed >= bucket.RefreshDelay ? 1 : 0;
         }
 
         return due;
@@ -241,11 +247,11 @@ internal sealed partial class RoutingTable
     /// <summary>All contacts in the buckets (copied views), by bucket index then least recently seen first.</summary>
     public IEnumerable<Contact> AllContacts()
     {
-        foreach (var bucket in _buckets)
+        for (var b = 0; b < _buckets.Length; b++)
         {
-            for (var i = 0; i < (bucket?.Count ?? 0); i++)
+            for (var i = 0; i < _buckets[b].Count; i++)
             {
-                yield return View(bucket!.Contacts[i]);
+                yield return View(_buckets[b].Contacts[i]);
             }
         }
     }
@@ -253,11 +259,11 @@ internal sealed partial class RoutingTable
     /// <summary>All replacement-cache entries (copied views), by bucket index then oldest first.</summary>
     public IEnumerable<Contact> AllReplacements()
     {
-        foreach (var bucket in _buckets)
+        for (var b = 0; b < _buckets.Length; b++)
         {
-            for (var i = 0; i < (bucket?.ReplacementCount ?? 0); i++)
+            for (var i = 0; i < _buckets[b].ReplacementCount; i++)
             {
-                yield return View(bucket!.Replacements[i]);
+                yield return View(_buckets[b].Replacements[i]);
             }
         }
     }
@@ -284,8 +290,8 @@ internal sealed partial class RoutingTable
 
     private bool AppendBucket(int index, int count, List<Contact> result, bool excludeStale, NodeId target)
     {
-        var bucket = _buckets[index];
-        if (bucket is null || bucket.Count == 0)
+        ref readonly var bucket = ref _buckets[index];
+        if (bucket.Count == 0)
         {
             return false;
         }

@@ -35,9 +35,12 @@ internal sealed partial class RoutingTable
     /// <summary>How far (about 12.4 days) the epoch stays behind now after it moves; older stamps read as the epoch.</summary>
     internal const long EpochKeepMs = 1L << 30;
 
+    /// <summary>A bucket that does not exist, for the checks that take one (read only).</summary>
+    private static readonly KBucket NoBucket = default;
+
     private readonly RoutingOptions _options;
     private readonly PeerDirectory _directory;
-    private KBucket?[] _buckets = [];
+    private KBucket[] _buckets = [];
 
     /// <summary>No bucket needs a refresh before this instant (a lower bound; see CollectBucketsNeedingRefresh).</summary>
     private Instant _noRefreshBefore = Instant.MaxValue;
@@ -121,11 +124,10 @@ internal sealed partial class RoutingTable
 
         AdvanceEpoch(now);
         var index = SlotOf(id);
-        var bucket = GetBucket(index);
-        var position = bucket?.IndexOf(id, _directory) ?? -1;
+        var position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
         return position >= 0
-            ? UpdateExisting(bucket!, position, address, now, rtt)
-            : AdmitNew(bucket, index, id, address, now, rtt);
+            ? UpdateExisting(ref _buckets[index], position, address, now, rtt)
+            : AdmitNew(index, id, address, now, rtt);
     }
 
     /// <summary>
@@ -137,12 +139,13 @@ internal sealed partial class RoutingTable
     public bool OnRequestFailed(NodeId id, Instant now)
     {
         _ = now; // Failure times are not tracked yet; kept so the engine's calls need not change when they are.
-        var bucket = id.IsZero || id == LocalId ? null : GetBucket(SlotOf(id));
-        if (bucket is null)
+        var index = id.IsZero || id == LocalId ? -1 : SlotOf(id);
+        if (!HasBucket(index))
         {
             return false;
         }
 
+        ref var bucket = ref _buckets[index];
         var position = bucket.IndexOf(id, _directory);
         if (position < 0)
         {
@@ -166,14 +169,14 @@ internal sealed partial class RoutingTable
             return false;
         }
 
-        var promoted = PickReplacement(bucket, entry.Peer);
+        var promoted = PickReplacement(ref bucket, entry.Peer);
         if (promoted < 0)
         {
             return false;
         }
 
         _directory.Release(bucket.RemoveAt(position).Peer);
-        PromoteReplacement(bucket, promoted);
+        PromoteReplacement(ref bucket, promoted);
         return true;
     }
 
@@ -188,16 +191,22 @@ internal sealed partial class RoutingTable
             return false;
         }
 
-        var bucket = GetBucket(SlotOf(id));
-        return bucket is null || (bucket.IndexOf(id, _directory) < 0 && (bucket.Count < _options.K || bucket.HasStale()));
+        var index = SlotOf(id);
+        if (!HasBucket(index))
+        {
+            return true;
+        }
+
+        ref readonly var bucket = ref _buckets[index];
+        return bucket.IndexOf(id, _directory) < 0 && (bucket.Count < _options.K || bucket.HasStale());
     }
 
     /// <summary>Finds a contact in the buckets (not in the replacement caches) and copies it out.</summary>
     public bool TryGet(NodeId id, out Contact contact)
     {
-        var bucket = id == LocalId ? null : GetBucket(SlotOf(id));
-        var position = bucket?.IndexOf(id, _directory) ?? -1;
-        contact = position >= 0 ? View(bucket![position]) : default;
+        var index = id == LocalId ? -1 : SlotOf(id);
+        var position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
+        contact = position >= 0 ? View(_buckets[index][position]) : default;
         return position >= 0;
     }
 
@@ -208,16 +217,17 @@ internal sealed partial class RoutingTable
     /// <returns>True when it was found in either.</returns>
     public bool Remove(NodeId id)
     {
-        var bucket = id == LocalId ? null : GetBucket(SlotOf(id));
-        if (bucket is null)
+        var index = id == LocalId ? -1 : SlotOf(id);
+        if (!HasBucket(index))
         {
             return false;
         }
 
+        ref var bucket = ref _buckets[index];
         var position = bucket.IndexOf(id, _directory);
         if (position >= 0)
         {
-            RemoveAndPromote(bucket, position);
+            RemoveAndPromote(ref bucket, position);
             return true;
         }
 
@@ -236,25 +246,28 @@ internal sealed partial class RoutingTable
     /// </summary>
     public void Clear()
     {
-        foreach (var bucket in _buckets)
+        foreach (ref var bucket in _buckets.AsSpan())
         {
-            bucket?.Clear(_directory);
+            if (bucket.Exists)
+            {
+                bucket.Clear(_directory);
+            }
         }
 
         _buckets = [];
         Count = 0;
     }
 
-    private AdmitResult UpdateExisting(KBucket bucket, int position, PeerAddress address, Instant now, TimeSpan? rtt)
+    private AdmitResult UpdateExisting(ref KBucket bucket, int position, PeerAddress address, Instant now, TimeSpan? rtt)
     {
         ref var entry = ref bucket[position];
         if (SubnetKey.Of(_directory.AddressOf(entry.Peer)) != SubnetKey.Of(address))
         {
-            var reason = CheckSubnet(address, bucket, entry.Peer, checkTable: true);
+            var reason = CheckSubnet(address, in bucket, entry.Peer, checkTable: true);
             if (reason != RejectReason.None)
             {
                 // The node moved into a full subnet: its old address is useless, so it leaves the table.
-                RemoveAndPromote(bucket, position);
+                RemoveAndPromote(ref bucket, position);
                 return AdmitResult.Rejected(reason);
             }
         }
@@ -264,24 +277,26 @@ internal sealed partial class RoutingTable
         return AdmitResult.Updated;
     }
 
-    private AdmitResult AdmitNew(KBucket? bucket, int index, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
+    private AdmitResult AdmitNew(int index, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
     {
-        var full = bucket is not null && bucket.Count >= _options.K;
-        var victim = full ? bucket!.IndexOfEvictable(_options.MaxFailuresBeforeEviction) : -1;
+        var exists = HasBucket(index);
+        var full = exists && _buckets[index].Count >= _options.K;
+        var victim = full ? _buckets[index].IndexOfEvictable(_options.MaxFailuresBeforeEviction) : -1;
 
         // A node bound for the replacement cache is checked against its bucket only (cheap: this is the common path
         // for replies from far-away nodes); the table-wide limit is checked when a replacement is promoted.
         var toCache = full && victim < 0;
-        var reason = CheckSubnet(address, bucket, victim >= 0 ? bucket![victim].Peer : NoPeer, checkTable: !toCache);
+        var reason = CheckSubnet(address, exists ? index : -1, victim >= 0 ? _buckets[index][victim].Peer : NoPeer, checkTable: !toCache);
         if (reason != RejectReason.None)
         {
             return AdmitResult.Rejected(reason);
         }
 
-        bucket ??= CreateBucket(index, now);
+        // Taken after CreateBucket, which may replace the bucket array.
+        ref var bucket = ref CreateBucket(index, now);
         if (!toCache)
         {
-            var entry = TakeOrCreate(bucket, id, address, now, rtt);
+            var entry = TakeOrCreate(ref bucket, id, address, now, rtt);
             Contact? evicted = null;
             if (victim >= 0)
             {
@@ -302,7 +317,7 @@ internal sealed partial class RoutingTable
             return AdmitResult.Rejected(RejectReason.BucketFull, ping);
         }
 
-        var cached = TakeOrCreate(bucket, id, address, now, rtt);
+        var cached = TakeOrCreate(ref bucket, id, address, now, rtt);
         bucket.AddReplacement(cached, _options.ReplacementCacheSize, _options.MaxContactsPerSubnetPerBucket, _directory);
         return new AdmitResult(AdmitOutcome.AddedToReplacementCache, RejectReason.None, ping, null);
     }
@@ -311,7 +326,7 @@ internal sealed partial class RoutingTable
     /// The node's replacement-cache entry (taken out of the cache) or a new entry holding a fresh directory reference,
     /// refreshed with this reply.
     /// </summary>
-    private ContactEntry TakeOrCreate(KBucket bucket, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
+    private ContactEntry TakeOrCreate(ref KBucket bucket, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
     {
         var cached = bucket.IndexOfReplacement(id, _directory);
         var entry = cached >= 0 ? bucket.RemoveReplacementAt(cached) : new ContactEntry(_directory.Acquire(id, address), id, Stamp(now));
@@ -337,25 +352,25 @@ internal sealed partial class RoutingTable
         }
     }
 
-    private void RemoveAndPromote(KBucket bucket, int position)
+    private void RemoveAndPromote(ref KBucket bucket, int position)
     {
-        var promoted = PickReplacement(bucket, bucket[position].Peer);
+        var promoted = PickReplacement(ref bucket, bucket[position].Peer);
         _directory.Release(bucket.RemoveAt(position).Peer);
         Count--;
         if (promoted >= 0)
         {
-            PromoteReplacement(bucket, promoted);
+            PromoteReplacement(ref bucket, promoted);
             Count++;
         }
     }
 
     /// <summary>The most recent replacement that fits the subnet limits once <paramref name="leavingPeer"/> is gone, or -1.</summary>
-    private int PickReplacement(KBucket bucket, int leavingPeer)
+    private int PickReplacement(ref KBucket bucket, int leavingPeer)
     {
         for (var i = bucket.ReplacementCount - 1; i >= 0; i--)
         {
             var address = _directory.AddressOf(bucket.Replacements[i].Peer);
-            if (CheckSubnet(address, bucket, leavingPeer, checkTable: true) == RejectReason.None)
+            if (CheckSubnet(address, in bucket, leavingPeer, checkTable: true) == RejectReason.None)
             {
                 return i;
             }
@@ -365,7 +380,7 @@ internal sealed partial class RoutingTable
     }
 
     /// <summary>Moves a replacement (with its directory reference) into the bucket, in last-seen order.</summary>
-    private void PromoteReplacement(KBucket bucket, int replacementIndex) =>
+    private void PromoteReplacement(ref KBucket bucket, int replacementIndex) =>
         bucket.InsertByLastSeen(bucket.RemoveReplacementAt(replacementIndex), _options.K);
 
     /// <summary>
@@ -373,7 +388,16 @@ internal sealed partial class RoutingTable
     /// <paramref name="excludingPeer"/> (which must still be in the table; <see cref="NoPeer"/> for none). The
     /// table-wide count is only taken when <paramref name="checkTable"/>.
     /// </summary>
-    private RejectReason CheckSubnet(PeerAddress address, KBucket? bucket, int excludingPeer, bool checkTable)
+    private RejectReason CheckSubnet(PeerAddress address, int index, int excludingPeer, bool checkTable) =>
+        index >= 0
+            ? CheckSubnet(address, in _buckets[index], excludingPeer, checkTable)
+            : CheckSubnet(address, in NoBucket, excludingPeer, checkTable);
+
+    /// <summary>
+    /// Checks the subnet limits for a contact at <paramref name="address"/> in <paramref name="bucket"/> (which may be
+    /// <see cref="NoBucket"/>), not counting the contact holding <paramref name="excludingPeer"/>; see the overload by index.
+    /// </summary>
+    private RejectReason CheckSubnet(PeerAddress address, in KBucket bucket, int excludingPeer, bool checkTable)
     {
         if (SubnetKey.IsLoopback(address))
         {
@@ -382,7 +406,7 @@ internal sealed partial class RoutingTable
 
         var key = SubnetKey.Of(address);
         var perBucket = _options.MaxContactsPerSubnetPerBucket;
-        if (perBucket > 0 && bucket is not null && CountInSubnet(bucket, key, excludingPeer) >= perBucket)
+        if (perBucket > 0 && bucket.Exists && CountInSubnet(in bucket, key, excludingPeer) >= perBucket)
         {
             return RejectReason.SubnetLimitInBucket;
         }
@@ -391,9 +415,9 @@ internal sealed partial class RoutingTable
         if (checkTable && perTable > 0 && Count - (excludingPeer == NoPeer ? 0 : 1) >= perTable)
         {
             var total = 0;
-            foreach (var other in _buckets)
+            foreach (ref readonly var other in _buckets.AsSpan())
             {
-                total += other is null ? 0 : CountInSubnet(other, key, excludingPeer);
+                total += other.Exists ? CountInSubnet(in other, key, excludingPeer) : 0;
             }
 
             if (total >= perTable)
@@ -407,7 +431,7 @@ internal sealed partial class RoutingTable
 
     /// <summary>Contacts of <paramref name="bucket"/> in subnet <paramref name="key"/>, except the one holding <paramref name="excludingPeer"/>.</summary>
     /// <remarks>A handle names one (id, address) pair and ids are unique in the buckets, so it matches one contact at most.</remarks>
-    private int CountInSubnet(KBucket bucket, SubnetKey key, int excludingPeer)
+    private int CountInSubnet(in KBucket bucket, SubnetKey key, int excludingPeer)
     {
         var n = 0;
         foreach (ref readonly var entry in bucket.Contacts)
@@ -454,29 +478,37 @@ internal sealed partial class RoutingTable
     private void MoveEpoch(long shiftMs)
     {
         _epoch += TimeSpan.FromMilliseconds(shiftMs);
-        foreach (var bucket in _buckets)
+        foreach (ref readonly var bucket in _buckets.AsSpan())
         {
-            bucket?.ShiftLastSeen(shiftMs);
+            if (bucket.Exists)
+            {
+                bucket.ShiftLastSeen(shiftMs);
+            }
         }
     }
 
-    private KBucket? GetBucket(int index) => index < _buckets.Length ? _buckets[index] : null;
+    /// <summary>True when slot <paramref name="index"/> holds a bucket (false for -1, "no slot").</summary>
+    private bool HasBucket(int index) => (uint)index < (uint)_buckets.Length && _buckets[index].Exists;
 
-    private KBucket CreateBucket(int index, Instant now)
+    /// <summary>
+    /// The bucket at <paramref name="index"/>, created (and the array grown) when missing. The reference is into the
+    /// bucket array: take it again after anything that may create a bucket.
+    /// </summary>
+    private ref KBucket CreateBucket(int index, Instant now)
     {
         if (index >= _buckets.Length)
         {
             Array.Resize(ref _buckets, index + 1);
         }
 
-        if (_buckets[index] is null)
+        ref var bucket = ref _buckets[index];
+        if (!bucket.Exists)
         {
-            var bucket = new KBucket(now, NextRefreshDelay());
+            bucket = new KBucket(now, NextRefreshDelay());
             _noRefreshBefore = Instant.Min(_noRefreshBefore, now + bucket.RefreshDelay);
-            _buckets[index] = bucket;
         }
 
-        return _buckets[index]!;
+        return ref bucket;
     }
 
     /// <summary>
