@@ -33,6 +33,7 @@ internal static class Reports
             AllocatedBytesPerEvent = world.Events > 0 ? world.AllocatedBytes / world.Events : 0,
             GcPauseFraction = world.EventLoopWallSeconds > 0 ? Math.Round(world.GcPauseSeconds / world.EventLoopWallSeconds, 3) : 0,
             GcCollections = world.GcCollections,
+            GcConserveMemory = GC.GetConfigurationVariables().TryGetValue("GCConserveMem", out var conserve) ? Convert.ToInt64(conserve, System.Globalization.CultureInfo.InvariantCulture) : 0,
             PeakWorkingSetBytes = peakWorkingSet,
             InFlightBytesReserved = world.InFlightBytesReserved,
             RttMedianMs = Math.Round(rttMedianMs, 3),

@@ -39,6 +39,12 @@ internal sealed class RunSummary
     /// <summary>Collections during the event loop: gen0, gen1, gen2 (a gen-2 collection counts in all three).</summary>
     public required IReadOnlyList<int> GcCollections { get; init; }
 
+    /// <summary>
+    /// The collector's conserve-memory level the run had (0-9; 9 from the simulator's runtime configuration unless
+    /// overridden): it moves the peak working set and the collector's time, never the trace.
+    /// </summary>
+    public required long GcConserveMemory { get; init; }
+
     public required long PeakWorkingSetBytes { get; init; }
 
     /// <summary>Bytes the simulator reserved for datagrams in flight (their peak, rounded up to slot sizes and chunks).</summary>
