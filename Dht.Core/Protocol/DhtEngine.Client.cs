@@ -27,18 +27,17 @@ internal sealed partial class DhtEngine
         var pad = !request.HasToken && request.Type is MessageType.FindNode or MessageType.FindValue;
         SendSealed(session, address, request, pad ? MinUnvalidatedRequestSize : 0);
         var deadline = _now + RequestTimeout(peer);
-        _pending[request.RequestId] = new PendingRequest
-        {
-            RequestId = request.RequestId,
-            Peer = peer,
-            Address = address,
-            Request = request,
-            Purpose = purpose,
-            SentAt = _now,
-            Deadline = deadline,
-            Operation = op,
-            Retried = retried,
-        };
+        var pending = PendingRequest.Rent();
+        pending.RequestId = request.RequestId;
+        pending.Peer = peer;
+        pending.Address = address;
+        pending.Request = request;
+        pending.Purpose = purpose;
+        pending.SentAt = _now;
+        pending.Deadline = deadline;
+        pending.Operation = op;
+        pending.Retried = retried;
+        _pending[request.RequestId] = pending;
         Stats.RequestsSent++;
         ScheduleTimer(deadline, TimerKind.RequestDeadline, request.RequestId);
         if (purpose == RequestPurpose.Lookup && SoftTimeout(peer) is { } soft && _now + soft < deadline)
@@ -142,6 +141,7 @@ internal sealed partial class DhtEngine
                 CompleteRequest(pending, null);
             }
 
+            PendingRequest.Return(pending);
             return DropReason.None;
         }
 
@@ -159,6 +159,7 @@ internal sealed partial class DhtEngine
 
         ForgetRequest(pending.RequestId);
         CompleteRequest(pending, response);
+        PendingRequest.Return(pending);
         return DropReason.None;
     }
 
@@ -184,14 +185,20 @@ internal sealed partial class DhtEngine
         {
             // Some NODES parts arrived: use what we have.
             CompleteRequest(pending, new Message { Type = MessageType.Nodes, Contacts = pending.Parts, RequestId = requestId });
-            return;
+        }
+        else
+        {
+            _routing.OnRequestFailed(pending.Peer, _now);
+            CompleteRequest(pending, null);
         }
 
-        _routing.OnRequestFailed(pending.Peer, _now);
-        CompleteRequest(pending, null);
+        PendingRequest.Return(pending);
     }
 
-    /// <summary>Routes a finished request (response, or null for a failure) to whoever sent it.</summary>
+    /// <summary>
+    /// Routes a finished request (response, or null for a failure) to whoever sent it. Nothing it calls may keep
+    /// <paramref name="pending"/>: the caller returns it to the pool afterwards.
+    /// </summary>
     private void CompleteRequest(PendingRequest pending, Message? response)
     {
         switch (pending.Purpose)

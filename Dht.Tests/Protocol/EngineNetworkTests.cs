@@ -130,6 +130,47 @@ public sealed class EngineNetworkTests
         }
     }
 
+    /// <summary>
+    /// Request objects are reused: once a few lookups have filled the pool, further lookups send hundreds of requests
+    /// while creating almost no new request objects, and a returned object holds no reference.
+    /// </summary>
+    [TestMethod]
+    [DataRow(7UL)]
+    public void Requests_AnsweredOrTimedOut_ReturnTheirObjectsToThePool(ulong seed)
+    {
+        using var net = BuildNetwork(seed, 30, out var nodes);
+        var rng = new Xoshiro256(seed);
+        void Lookups(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var node = nodes[rng.NextInt32(nodes.Count)];
+                var target = new NodeId(rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64());
+                RunToCompletion<LookupCompleted>(net, node, node.Engine.StartLookup(net.Now, target), seed);
+            }
+
+            net.RunFor(TimeSpan.FromSeconds(30)); // every request answered or timed out
+        }
+
+        Lookups(5);
+        var created = PendingRequest.Created;
+        var sent = nodes.Sum(n => n.Engine.Stats.RequestsSent);
+        Lookups(20);
+        var sentSince = nodes.Sum(n => n.Engine.Stats.RequestsSent) - sent;
+        var createdSince = PendingRequest.Created - created;
+        Assert.IsGreaterThan(100, sentSince, $"seed {seed}");
+        Assert.IsLessThan(sentSince / 10, createdSince, $"{createdSince} objects created for {sentSince} requests; seed {seed}");
+        Assert.AreEqual(0, nodes.Sum(n => n.Engine.PendingRequests), $"seed {seed}");
+        Assert.IsGreaterThan(0, PendingRequest.Pooled, $"seed {seed}");
+
+        var reused = PendingRequest.Rent();
+        Assert.IsNull(reused.Operation, $"seed {seed}");
+        Assert.IsNull(reused.Parts, $"seed {seed}");
+        Assert.IsNull((object?)reused.Request, $"seed {seed}");
+        Assert.AreEqual(0UL, reused.RequestId, $"seed {seed}");
+        PendingRequest.Return(reused);
+    }
+
     [TestMethod]
     [DataRow(3UL)]
     public void PutGet_Immutable_ReadBackFromOtherNode(ulong seed)
