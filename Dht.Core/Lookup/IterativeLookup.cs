@@ -1,3 +1,4 @@
+using System.Buffers;
 using Dht.Protocol;
 using Dht.Wire;
 
@@ -11,7 +12,10 @@ namespace Dht.Lookup;
 /// </summary>
 internal sealed class IterativeLookup
 {
-    private readonly List<LookupCandidate> _candidates;
+    /// <summary>From <see cref="ArrayPool{T}.Shared"/> (rented on the first candidate, given back by <see cref="Release"/>).</summary>
+    private LookupCandidate[] _candidates = [];
+    private int _count;
+    private readonly int _initialCapacity;
     private readonly NodeId _self;
     private readonly int _k;
     private readonly int _alpha;
@@ -24,7 +28,7 @@ internal sealed class IterativeLookup
         _k = k;
         _alpha = alpha;
         _maxCandidates = Math.Max(maxCandidates, k);
-        _candidates = new List<LookupCandidate>(Math.Min(_maxCandidates, 4 * k));
+        _initialCapacity = Math.Min(_maxCandidates, 4 * k);
     }
 
     public NodeId Target { get; }
@@ -35,10 +39,11 @@ internal sealed class IterativeLookup
 
     public int Succeeded { get; private set; }
 
-    public IReadOnlyList<LookupCandidate> Candidates => _candidates;
+    /// <summary>The candidates, closest first (a view of the lookup's own array: read it before the lookup changes).</summary>
+    public ReadOnlySpan<LookupCandidate> Candidates => _candidates.AsSpan(0, _count);
 
     /// <summary>The XOR distance of <paramref name="candidate"/> to the target (the sort key; not stored per candidate).</summary>
-    public NodeId DistanceOf(LookupCandidate candidate) => candidate.Id.Xor(Target);
+    public NodeId DistanceOf(in LookupCandidate candidate) => candidate.Id.Xor(Target);
 
     /// <summary>Adds candidates learned from a response or the routing table; ignores self, zero ids and duplicates.</summary>
     public void AddCandidate(NodeId id, PeerAddress address, int discoveredRound = 0, TimeSpan rtt = default)
@@ -56,7 +61,7 @@ internal sealed class IterativeLookup
         }
 
         index = ~index;
-        if (_candidates.Count >= _maxCandidates)
+        if (_count >= _maxCandidates)
         {
             // Full: only a closer candidate gets in, replacing the farthest one not yet contacted.
             var victim = FindFarthestNotContacted();
@@ -65,23 +70,30 @@ internal sealed class IterativeLookup
                 return;
             }
 
-            _candidates.RemoveAt(victim);
+            Array.Copy(_candidates, victim + 1, _candidates, victim, _count - victim - 1);
+            _count--;
         }
-        else if (_candidates.Count == _candidates.Capacity)
+        else if (_count == _candidates.Length)
         {
-            // Grow by doubling as List would, but never past the cap.
-            _candidates.Capacity = Math.Min(2 * _candidates.Capacity, _maxCandidates);
+            // Grow by doubling, but never past the cap (the pool may hand out more; the count is what is capped).
+            var grown = ArrayPool<LookupCandidate>.Shared.Rent(_count == 0 ? _initialCapacity : Math.Min(2 * _count, _maxCandidates));
+            Array.Copy(_candidates, grown, _count);
+            ReturnArray();
+            _candidates = grown;
         }
 
-        _candidates.Insert(index, new LookupCandidate(id, address) { DiscoveredRound = discoveredRound, Rtt = rtt });
+        Array.Copy(_candidates, index, _candidates, index + 1, _count - index);
+        _candidates[index] = new LookupCandidate(id, address) { DiscoveredRound = discoveredRound, Rtt = rtt };
+        _count++;
     }
 
     /// <summary>Adds the contacts a responder named; they count as learned in the responder's query round.</summary>
-    public void AddCandidates(IReadOnlyList<WireContact> contacts, LookupCandidate responder)
+    public void AddCandidates(IReadOnlyList<WireContact> contacts, in LookupCandidate responder)
     {
+        var round = responder.QueryRound;
         for (var i = 0; i < contacts.Count; i++)
         {
-            AddCandidate(contacts[i].Id, contacts[i].Address, responder.QueryRound);
+            AddCandidate(contacts[i].Id, contacts[i].Address, round);
         }
     }
 
@@ -91,7 +103,7 @@ internal sealed class IterativeLookup
         get
         {
             var rounds = 0;
-            foreach (var c in _candidates)
+            foreach (ref readonly var c in Candidates)
             {
                 if (c.State == CandidateState.Succeeded)
                 {
@@ -124,7 +136,8 @@ internal sealed class IterativeLookup
     /// candidates not yet asked that are as useful as the closest one (the same common-prefix length with the target,
     /// or all likely replicas inside <see cref="NearRadius"/>), the one with the lowest known round-trip time goes first:
     /// a node's answer improves on its own distance by about the same number of bits whatever its exact distance within
-    /// that class, so the faster node gives the same progress sooner.
+    /// that class, so the faster node gives the same progress sooner. The candidate returned is a copy, already in
+    /// flight.
     /// </summary>
     public LookupCandidate? TryGetNext()
     {
@@ -134,9 +147,9 @@ internal sealed class IterativeLookup
         }
 
         var answered = 0;
-        for (var index = 0; index < _candidates.Count; index++)
+        for (var index = 0; index < _count; index++)
         {
-            var c = _candidates[index];
+            ref readonly var c = ref _candidates[index];
             switch (c.State)
             {
                 case CandidateState.Succeeded:
@@ -161,7 +174,7 @@ internal sealed class IterativeLookup
                         return null;
                     }
 
-                    var chosen = FastestEquivalent(index);
+                    ref var chosen = ref _candidates[FastestEquivalent(index)];
                     chosen.State = CandidateState.InFlight;
                     InFlight++;
                     RequestsSent++;
@@ -174,14 +187,42 @@ internal sealed class IterativeLookup
         return null;
     }
 
+    /// <summary>
+    /// Gives the candidate array back to the pool once the lookup's operation is over; the lookup is then empty. The
+    /// candidates hold no references, so the pool keeps nothing alive.
+    /// </summary>
+    public void Release()
+    {
+        ReturnArray();
+        _candidates = [];
+        _count = 0;
+    }
+
+    private void ReturnArray()
+    {
+        if (_candidates.Length > 0)
+        {
+            ArrayPool<LookupCandidate>.Shared.Return(_candidates);
+        }
+    }
+
+    /// <summary>A copy of the candidate with <paramref name="id"/>, or null.</summary>
     public LookupCandidate? Find(NodeId id)
     {
         var index = BinarySearch(id.Xor(Target));
         return index >= 0 ? _candidates[index] : null;
     }
 
-    public void OnSuccess(LookupCandidate candidate)
+    /// <summary>The candidate (found again by its id) answered.</summary>
+    public void OnSuccess(in LookupCandidate answered)
     {
+        var index = BinarySearch(DistanceOf(answered));
+        if (index < 0)
+        {
+            return;
+        }
+
+        ref var candidate = ref _candidates[index];
         if (candidate.State == CandidateState.InFlight)
         {
             InFlight--;
@@ -195,8 +236,16 @@ internal sealed class IterativeLookup
         candidate.State = CandidateState.Succeeded;
     }
 
-    public void OnFailure(LookupCandidate candidate)
+    /// <summary>The request to the candidate (found again by its id) failed.</summary>
+    public void OnFailure(in LookupCandidate failed)
     {
+        var index = BinarySearch(DistanceOf(failed));
+        if (index < 0)
+        {
+            return;
+        }
+
+        ref var candidate = ref _candidates[index];
         if (candidate.State == CandidateState.InFlight)
         {
             InFlight--;
@@ -208,9 +257,16 @@ internal sealed class IterativeLookup
         }
     }
 
-    /// <summary>The request to <paramref name="candidate"/> passed its soft timeout: stop waiting for it (libp2p's "unresponsive").</summary>
-    public void OnSlow(LookupCandidate candidate)
+    /// <summary>The request to <paramref name="slow"/> (found again by its id) passed its soft timeout: stop waiting for it (libp2p's "unresponsive").</summary>
+    public void OnSlow(in LookupCandidate slow)
     {
+        var index = BinarySearch(DistanceOf(slow));
+        if (index < 0)
+        {
+            return;
+        }
+
+        ref var candidate = ref _candidates[index];
         if (candidate.State == CandidateState.InFlight)
         {
             InFlight--;
@@ -224,7 +280,7 @@ internal sealed class IterativeLookup
         get
         {
             var answered = 0;
-            foreach (var c in _candidates)
+            foreach (ref readonly var c in Candidates)
             {
                 switch (c.State)
                 {
@@ -250,7 +306,7 @@ internal sealed class IterativeLookup
     /// <summary>True when a candidate closer to the target than <paramref name="distance"/> was not asked yet or has not answered.</summary>
     public bool HasUnansweredCloserThan(NodeId distance)
     {
-        foreach (var c in _candidates)
+        foreach (ref readonly var c in Candidates)
         {
             if (DistanceOf(c) >= distance)
             {
@@ -266,11 +322,11 @@ internal sealed class IterativeLookup
         return false;
     }
 
-    /// <summary>Up to <paramref name="count"/> candidates that answered, closest first.</summary>
+    /// <summary>Up to <paramref name="count"/> candidates that answered, closest first (copies).</summary>
     public List<LookupCandidate> ClosestSucceeded(int count)
     {
-        var result = new List<LookupCandidate>(Math.Min(count, _candidates.Count));
-        foreach (var c in _candidates)
+        var result = new List<LookupCandidate>(Math.Min(count, _count));
+        foreach (ref readonly var c in Candidates)
         {
             if (c.State == CandidateState.Succeeded)
             {
@@ -285,16 +341,17 @@ internal sealed class IterativeLookup
         return result;
     }
 
-    private LookupCandidate FastestEquivalent(int closestIndex)
+    /// <summary>The index of the fastest candidate not yet asked that is as useful as the one at <paramref name="closestIndex"/>.</summary>
+    private int FastestEquivalent(int closestIndex)
     {
-        var closest = _candidates[closestIndex];
+        ref readonly var closest = ref _candidates[closestIndex];
         var near = NearRadius is { } radius && DistanceOf(closest) <= radius;
         var prefix = closest.Id.CommonPrefixLength(Target);
-        var best = closest;
+        var best = closestIndex;
         var bestRtt = EffectiveRtt(closest);
-        for (var i = closestIndex + 1; i < _candidates.Count; i++)
+        for (var i = closestIndex + 1; i < _count; i++)
         {
-            var c = _candidates[i];
+            ref readonly var c = ref _candidates[i];
             var same = near ? DistanceOf(c) <= NearRadius!.Value : c.Id.CommonPrefixLength(Target) == prefix;
             if (!same)
             {
@@ -303,7 +360,7 @@ internal sealed class IterativeLookup
 
             if (c.State == CandidateState.NotContacted && EffectiveRtt(c) < bestRtt)
             {
-                best = c;
+                best = i;
                 bestRtt = EffectiveRtt(c);
             }
         }
@@ -311,11 +368,11 @@ internal sealed class IterativeLookup
         return best;
     }
 
-    private TimeSpan EffectiveRtt(LookupCandidate c) => c.Rtt > TimeSpan.Zero ? c.Rtt : TypicalRtt;
+    private TimeSpan EffectiveRtt(in LookupCandidate c) => c.Rtt > TimeSpan.Zero ? c.Rtt : TypicalRtt;
 
     private int BinarySearch(NodeId distance)
     {
-        int lo = 0, hi = _candidates.Count - 1;
+        int lo = 0, hi = _count - 1;
         while (lo <= hi)
         {
             var mid = (lo + hi) >>> 1;
@@ -340,7 +397,7 @@ internal sealed class IterativeLookup
 
     private int FindFarthestNotContacted()
     {
-        for (var i = _candidates.Count - 1; i >= 0; i--)
+        for (var i = _count - 1; i >= 0; i--)
         {
             if (_candidates[i].State == CandidateState.NotContacted)
             {

@@ -97,8 +97,7 @@ internal sealed partial class DhtEngine
 
     private void OnLookupResponse(Operation op, PendingRequest pending, Message? response)
     {
-        var candidate = op.Lookup.Find(pending.Peer);
-        if (candidate is null)
+        if (op.Lookup.Find(pending.Peer) is not { } candidate)
         {
             return;
         }
@@ -285,19 +284,25 @@ internal sealed partial class DhtEngine
 
         op.Finished = true;
         ForgetOperation(op);
-        if (op.IsMaintenance || op.Reported)
+        if (!op.IsMaintenance && !op.Reported)
         {
-            return;
+            Report(op);
         }
 
+        // A finished operation's lookup is never read or changed again (every path that feeds it checks Finished, and
+        // the operation has left _operations): its candidate array goes back to the pool.
+        op.Lookup.Release();
+    }
+
+    /// <summary>Emits the completion event of a finished operation.</summary>
+    private void Report(Operation op)
+    {
         var rounds = op.Lookup.Rounds;
-        // No copy of the candidate list: a finished operation's lookup is never changed again (every path that feeds
-        // it checks Finished, and the operation has left _operations).
         var stats = new OperationStats(
             op.Lookup.RequestsSent + op.Attempted,
             rounds,
             op.Kind == OperationKind.Get ? op.ValueHops : rounds,
-            _options.CollectLookupDetails ? op.Lookup.Candidates : null);
+            _options.CollectLookupDetails ? op.Lookup.Candidates.ToArray() : null);
         switch (op.Kind)
         {
             case OperationKind.Bootstrap:

@@ -337,6 +337,7 @@ internal sealed partial class DhtEngine : IDisposable
 
         ForgetOperation(op);
         op.Finished = true;
+        op.Lookup.Release();
         return true;
     }
 

@@ -34,7 +34,7 @@ public sealed class IterativeLookupTests
 
     /// <summary>The candidates' distances (their ids' low 64 bits, as the high bits are zero), in list order.</summary>
     private static ulong[] Distances(IterativeLookup lookup) =>
-        [.. lookup.Candidates.Select(c => BinaryPrimitives.ReadUInt64BigEndian(lookup.DistanceOf(c).ToArray().AsSpan(24)))];
+        [.. lookup.Candidates.ToArray().Select(c => BinaryPrimitives.ReadUInt64BigEndian(lookup.DistanceOf(c).ToArray().AsSpan(24)))];
 
     [TestMethod]
     [DataRow(1)]
@@ -57,9 +57,9 @@ public sealed class IterativeLookupTests
         lookup.OnSuccess(sent[0]);
         var next = lookup.TryGetNext();
         Assert.IsNotNull(next);
-        Assert.AreEqual(Id((ulong)alpha + 1), next.Id);
-        Assert.AreEqual(0, next.DiscoveredRound, "known at the start");
-        Assert.AreEqual(1, next.QueryRound);
+        Assert.AreEqual(Id((ulong)alpha + 1), next!.Value.Id);
+        Assert.AreEqual(0, next!.Value.DiscoveredRound, "known at the start");
+        Assert.AreEqual(1, next!.Value.QueryRound);
         Assert.IsNull(lookup.TryGetNext(), "alpha in flight again");
         Assert.AreEqual(alpha + 1, lookup.RequestsSent);
     }
@@ -78,10 +78,10 @@ public sealed class IterativeLookupTests
             lookup.AddCandidate(ids[i], Address(i + 1));
         }
 
-        Assert.HasCount(ids.Count, lookup.Candidates, $"seed {seed}");
+        Assert.HasCount(ids.Count, lookup.Candidates.ToArray(), $"seed {seed}");
         var expected = ids.OrderBy(id => id.Xor(target)).ToList();
-        CollectionAssert.AreEqual(expected, lookup.Candidates.Select(c => c.Id).ToList(), $"seed {seed}");
-        Assert.IsTrue(lookup.Candidates.All(c => lookup.DistanceOf(c) == c.Id.Xor(target)), $"seed {seed}");
+        CollectionAssert.AreEqual(expected, lookup.Candidates.ToArray().Select(c => c.Id).ToList(), $"seed {seed}");
+        Assert.IsTrue(lookup.Candidates.ToArray().All(c => lookup.DistanceOf(c) == c.Id.Xor(target)), $"seed {seed}");
     }
 
     [TestMethod]
@@ -96,7 +96,7 @@ public sealed class IterativeLookupTests
         lookup.AddCandidate(Id(5), Address(5));
         lookup.AddCandidate(Self, Address(3));
 
-        Assert.HasCount(1, lookup.Candidates);
+        Assert.HasCount(1, lookup.Candidates.ToArray());
         Assert.AreEqual(Id(5), lookup.Candidates[0].Id);
         Assert.AreEqual(Address(5), lookup.Candidates[0].Address);
     }
@@ -106,7 +106,7 @@ public sealed class IterativeLookupTests
     {
         var lookup = NewLookup(2, 1, 4, 40);
         var contacted = lookup.TryGetNext();
-        Assert.AreEqual(Id(40), contacted!.Id);
+        Assert.AreEqual(Id(40), contacted!.Value.Id);
         foreach (var d in new ulong[] { 10, 20, 30 })
         {
             lookup.AddCandidate(Id(d), Address((int)d));
@@ -152,7 +152,7 @@ public sealed class IterativeLookupTests
     {
         var lookup = NewLookup(3, 3, 200, 1, 2, 3, 4, 5, 6);
         Assert.IsFalse(lookup.IsFinished);
-        var sent = new[] { lookup.TryGetNext()!, lookup.TryGetNext()!, lookup.TryGetNext()! };
+        var sent = new[] { lookup.TryGetNext()!.Value, lookup.TryGetNext()!.Value, lookup.TryGetNext()!.Value };
         lookup.OnSuccess(sent[0]);
         lookup.OnSuccess(sent[1]);
         Assert.IsFalse(lookup.IsFinished, "one of the k closest still in flight");
@@ -168,16 +168,16 @@ public sealed class IterativeLookupTests
     public void IsFinished_CloserCandidateArrivesLate_FalseUntilItAnswers()
     {
         var lookup = NewLookup(2, 2, 200, 10, 20);
-        var a = lookup.TryGetNext()!;
-        var b = lookup.TryGetNext()!;
+        var a = lookup.TryGetNext()!.Value;
+        var b = lookup.TryGetNext()!.Value;
         lookup.OnSuccess(a);
         lookup.OnSuccess(b);
         Assert.IsTrue(lookup.IsFinished);
         lookup.AddCandidate(Id(5), Address(5));
         Assert.IsFalse(lookup.IsFinished, "a closer, uncontacted candidate reopens the lookup");
         var c = lookup.TryGetNext();
-        Assert.AreEqual(Id(5), c!.Id);
-        lookup.OnSuccess(c);
+        Assert.AreEqual(Id(5), c!.Value.Id);
+        lookup.OnSuccess(c!.Value);
         Assert.IsTrue(lookup.IsFinished);
     }
 
@@ -185,21 +185,21 @@ public sealed class IterativeLookupTests
     public void OnFailure_OneOfKClosest_NextCandidateLetIn()
     {
         var lookup = NewLookup(3, 3, 200, 1, 2, 3, 4, 5, 6);
-        var sent = new[] { lookup.TryGetNext()!, lookup.TryGetNext()!, lookup.TryGetNext()! };
+        var sent = new[] { lookup.TryGetNext()!.Value, lookup.TryGetNext()!.Value, lookup.TryGetNext()!.Value };
         lookup.OnFailure(sent[0]);
-        Assert.AreEqual(CandidateState.Failed, sent[0].State);
+        Assert.AreEqual(CandidateState.Failed, lookup.Find(sent[0].Id)!.Value.State);
         Assert.AreEqual(2, lookup.InFlight);
         var next = lookup.TryGetNext();
-        Assert.AreEqual(Id(4), next!.Id);
+        Assert.AreEqual(Id(4), next!.Value.Id);
         lookup.OnSuccess(sent[1]);
         lookup.OnSuccess(sent[2]);
         Assert.IsFalse(lookup.IsFinished, "the 4th is now among the k closest non-failed and has not answered");
-        lookup.OnSuccess(next);
+        lookup.OnSuccess(next!.Value);
         Assert.IsTrue(lookup.IsFinished);
         CollectionAssert.AreEqual(new[] { Id(2), Id(3), Id(4) }, lookup.ClosestSucceeded(3).Select(c => c.Id).ToList());
 
         lookup.OnFailure(sent[1]); // a late failure after success changes nothing
-        Assert.AreEqual(CandidateState.Succeeded, sent[1].State);
+        Assert.AreEqual(CandidateState.Succeeded, lookup.Find(sent[1].Id)!.Value.State);
         Assert.AreEqual(0, lookup.InFlight);
     }
 
@@ -271,11 +271,11 @@ public sealed class IterativeLookupTests
     public void AddCandidates_FromResponder_LearnedInTheResponderQueryRound()
     {
         var lookup = NewLookup(20, 3, 200, 1);
-        var first = lookup.TryGetNext()!;
+        var first = lookup.TryGetNext()!.Value;
         Assert.AreEqual(1, first.QueryRound);
         lookup.OnSuccess(first);
         lookup.AddCandidates([new WireContact(Id(50), Address(50))], first);
-        var learned = lookup.Find(Id(50))!;
+        var learned = lookup.Find(Id(50))!.Value;
         Assert.AreEqual(1, learned.DiscoveredRound);
         Assert.AreEqual(2, learned.QueryRound);
         Assert.AreEqual(1, lookup.Rounds);
@@ -285,34 +285,34 @@ public sealed class IterativeLookupTests
     public void HasUnansweredCloserThan_TracksTheClosestCandidates()
     {
         var lookup = NewLookup(20, 3, 200, 1, 2, 3);
-        var farthest = lookup.DistanceOf(lookup.Find(Id(3))!);
+        var farthest = lookup.DistanceOf(lookup.Find(Id(3))!.Value);
         Assert.IsTrue(lookup.HasUnansweredCloserThan(farthest), "1 and 2 not asked yet");
-        var a = lookup.TryGetNext()!;
-        var b = lookup.TryGetNext()!;
+        var a = lookup.TryGetNext()!.Value;
+        var b = lookup.TryGetNext()!.Value;
         lookup.OnSuccess(a);
         Assert.IsTrue(lookup.HasUnansweredCloserThan(farthest), "2 still in flight");
         lookup.OnFailure(b);
         Assert.IsFalse(lookup.HasUnansweredCloserThan(farthest), "a failure counts as answered");
-        Assert.IsFalse(lookup.HasUnansweredCloserThan(lookup.DistanceOf(lookup.Find(Id(1))!)), "nothing closer than the closest");
+        Assert.IsFalse(lookup.HasUnansweredCloserThan(lookup.DistanceOf(lookup.Find(Id(1))!.Value)), "nothing closer than the closest");
     }
 
     [TestMethod]
     public void OnSlow_FreesTheAlphaSlotAndLateAnswerStillCounts()
     {
         var lookup = NewLookup(2, 1, 200, 1, 2, 3);
-        var first = lookup.TryGetNext()!;
+        var first = lookup.TryGetNext()!.Value;
         Assert.IsNull(lookup.TryGetNext(), "alpha 1 in flight");
         lookup.OnSlow(first);
-        Assert.AreEqual(CandidateState.Slow, first.State);
+        Assert.AreEqual(CandidateState.Slow, lookup.Find(first.Id)!.Value.State);
         Assert.AreEqual(0, lookup.InFlight);
-        var second = lookup.TryGetNext()!;
+        var second = lookup.TryGetNext()!.Value;
         Assert.AreEqual(Id(2), second.Id, "the slot went to the next candidate");
         lookup.OnSuccess(second);
-        var third = lookup.TryGetNext()!;
+        var third = lookup.TryGetNext()!.Value;
         lookup.OnSuccess(third);
         Assert.IsTrue(lookup.IsFinished, "a slow node does not hold a place among the k closest");
         lookup.OnSuccess(first);
-        Assert.AreEqual(CandidateState.Succeeded, first.State, "a late answer still counts");
+        Assert.AreEqual(CandidateState.Succeeded, lookup.Find(first.Id)!.Value.State, "a late answer still counts");
         Assert.AreEqual(3, lookup.Succeeded);
         Assert.AreEqual(0, lookup.InFlight);
     }
@@ -339,8 +339,8 @@ public sealed class IterativeLookupTests
         var lookup = NewLookup(20, 2, 200, 1, 2, 100, 101);
         lookup.NearRadius = Id(1);
         lookup.NearExtraParallelism = 4;
-        Assert.AreEqual(Id(1), lookup.TryGetNext()!.Id);
-        Assert.AreEqual(Id(2), lookup.TryGetNext()!.Id, "within alpha the closest goes, near or not");
+        Assert.AreEqual(Id(1), lookup.TryGetNext()!.Value.Id);
+        Assert.AreEqual(Id(2), lookup.TryGetNext()!.Value.Id, "within alpha the closest goes, near or not");
         Assert.IsNull(lookup.TryGetNext(), "past alpha only candidates inside the radius may go");
         Assert.AreEqual(2, lookup.InFlight);
     }
@@ -354,10 +354,10 @@ public sealed class IterativeLookupTests
         lookup.AddCandidate(Id(9), Address(9));
         lookup.AddCandidate(Id(12), Address(12), rtt: TimeSpan.FromMilliseconds(40));
         lookup.AddCandidate(Id(16), Address(16), rtt: TimeSpan.FromMilliseconds(1));
-        var first = lookup.TryGetNext()!;
+        var first = lookup.TryGetNext()!.Value;
         Assert.AreEqual(Id(12), first.Id, "the fastest of the closest class, not the faster node one bit farther");
         lookup.OnSuccess(first);
-        Assert.AreEqual(Id(9), lookup.TryGetNext()!.Id, "unknown RTT counts as the typical RTT, faster than 300 ms");
+        Assert.AreEqual(Id(9), lookup.TryGetNext()!.Value.Id, "unknown RTT counts as the typical RTT, faster than 300 ms");
     }
 
     [TestMethod]
