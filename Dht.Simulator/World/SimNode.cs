@@ -34,24 +34,48 @@ internal struct NodeHot
     public readonly long GlobalTicks(Instant local) => local.Ticks == long.MaxValue ? long.MaxValue : (long)Math.Ceiling(local.Ticks / ClockRate);
 }
 
+/// <summary>
+/// What a datagram's delivery and transmission read about its two nodes (addresses, position in the latency model,
+/// NAT), kept for all nodes in one array the world owns (<see cref="SimNode"/> forwards to it), so a datagram reads a
+/// slot of this array per node rather than the node list and two node objects.
+/// </summary>
+internal struct NodeNet
+{
+    public PeerAddress Address;
+
+    public double AccessDelayMs;
+
+    public double Latitude;
+
+    public double Longitude;
+
+    /// <summary>cos(<see cref="Latitude"/> in radians), computed when the latitude is set (the great-circle formula needs it for both ends of every datagram).</summary>
+    public double CosLatitude;
+
+    public bool BehindNat;
+}
+
 /// <summary>One simulated node: identity, position in the network model, its engine while it is up.</summary>
 internal sealed class SimNode
 {
     private readonly NodeHot[] _hot;
+    private readonly NodeNet[] _net;
 
-    /// <param name="index">The node's position in the world's node list and in <paramref name="hot"/>.</param>
+    /// <param name="index">The node's position in the world's node list and in <paramref name="hot"/> and <paramref name="net"/>.</param>
     /// <param name="id">The node's id.</param>
     /// <param name="crypto">The node's crypto suite (real or modeled).</param>
     /// <param name="address">The node's address in the simulated network.</param>
     /// <param name="hot">The world's array of per-node loop state.</param>
-    public SimNode(int index, NodeId id, ICryptoSuite crypto, PeerAddress address, NodeHot[] hot)
+    /// <param name="net">The world's array of per-node network state.</param>
+    public SimNode(int index, NodeId id, ICryptoSuite crypto, PeerAddress address, NodeHot[] hot, NodeNet[] net)
     {
         Index = index;
         Id = id;
         Crypto = crypto;
-        Address = address;
         _hot = hot;
+        _net = net;
         _hot[index] = new NodeHot { ScheduledWake = long.MaxValue, ClockRate = 1.0 };
+        _net[index] = new NodeNet { Address = address, CosLatitude = 1.0 };
     }
 
     public int Index { get; }
@@ -60,7 +84,7 @@ internal sealed class SimNode
 
     public ICryptoSuite Crypto { get; }
 
-    public PeerAddress Address { get; }
+    public PeerAddress Address => _net[Index].Address;
 
     public DhtEngine? Engine
     {
@@ -91,13 +115,33 @@ internal sealed class SimNode
         set => _hot[Index].ClockRate = value;
     }
 
-    public double AccessDelayMs { get; set; }
+    public double AccessDelayMs
+    {
+        get => _net[Index].AccessDelayMs;
+        set => _net[Index].AccessDelayMs = value;
+    }
 
-    public double Latitude { get; set; }
+    public double Latitude
+    {
+        get => _net[Index].Latitude;
+        set
+        {
+            _net[Index].Latitude = value;
+            _net[Index].CosLatitude = Math.Cos(value * SimWorld.DegreesToRadians);
+        }
+    }
 
-    public double Longitude { get; set; }
+    public double Longitude
+    {
+        get => _net[Index].Longitude;
+        set => _net[Index].Longitude = value;
+    }
 
-    public bool BehindNat { get; set; }
+    public bool BehindNat
+    {
+        get => _net[Index].BehindNat;
+        set => _net[Index].BehindNat = value;
+    }
 
     /// <summary>NAT mappings: peer index → global ticks until which the peer may send to this node.</summary>
     public Dictionary<int, long>? NatMappings { get; set; }

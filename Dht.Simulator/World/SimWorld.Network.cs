@@ -54,8 +54,14 @@ internal sealed partial class SimWorld
         return rows;
     }
 
+    /// <summary>Degrees to radians, for the latency model's positions.</summary>
+    internal const double DegreesToRadians = Math.PI / 180;
+
     /// <summary>Mean one-way delay between two nodes in ms (before jitter).</summary>
-    public double OneWayDelayMs(SimNode a, SimNode b)
+    public double OneWayDelayMs(SimNode a, SimNode b) => OneWayDelayMs(a.Index, b.Index);
+
+    /// <summary>Mean one-way delay between the nodes at indexes <paramref name="a"/> and <paramref name="b"/> in ms (before jitter).</summary>
+    private double OneWayDelayMs(int a, int b)
     {
         var net = _scenario.Network;
         switch (net.Latency)
@@ -64,19 +70,21 @@ internal sealed partial class SimWorld
                 return net.ConstantDelayMs;
             case "matrix":
                 var m = _rttMatrix!;
-                return m[a.Index % m.Length][b.Index % m.Length] / 2;
+                return m[a % m.Length][b % m.Length] / 2;
             default:
-                return a.AccessDelayMs + b.AccessDelayMs + (GreatCircleKm(a, b) * RouteInflation / FibreKmPerMs);
+                ref readonly var from = ref _net[a];
+                ref readonly var to = ref _net[b];
+                return from.AccessDelayMs + to.AccessDelayMs + (GreatCircleKm(from, to) * RouteInflation / FibreKmPerMs);
         }
     }
 
-    private static double GreatCircleKm(SimNode a, SimNode b)
+    /// <summary>Haversine distance; the cosines of the latitudes are computed once per node (same values as here).</summary>
+    private static double GreatCircleKm(in NodeNet a, in NodeNet b)
     {
-        const double ToRad = Math.PI / 180;
-        var dLat = (b.Latitude - a.Latitude) * ToRad;
-        var dLon = (b.Longitude - a.Longitude) * ToRad;
+        var dLat = (b.Latitude - a.Latitude) * DegreesToRadians;
+        var dLon = (b.Longitude - a.Longitude) * DegreesToRadians;
         var h = (Math.Sin(dLat / 2) * Math.Sin(dLat / 2))
-            + (Math.Cos(a.Latitude * ToRad) * Math.Cos(b.Latitude * ToRad) * Math.Sin(dLon / 2) * Math.Sin(dLon / 2));
+            + (a.CosLatitude * b.CosLatitude * Math.Sin(dLon / 2) * Math.Sin(dLon / 2));
         return 2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(h)));
     }
 
@@ -96,7 +104,7 @@ internal sealed partial class SimWorld
         return values[samples / 2];
     }
 
-    private void Transmit(SimNode from, PeerAddress to, int length)
+    private void Transmit(int fromIndex, PeerAddress to, int length)
     {
         Accounting.Sent++;
         Accounting.Bytes += length;
@@ -107,9 +115,9 @@ internal sealed partial class SimWorld
             return;
         }
 
-        if (from.BehindNat)
+        if (_net[fromIndex].BehindNat)
         {
-            from.NatMappings![target] = _now + Ticks(_scenario.Network.NatMappingSeconds);
+            _nodes[fromIndex].NatMappings![target] = _now + Ticks(_scenario.Network.NatMappingSeconds);
         }
 
         var net = _scenario.Network;
@@ -121,6 +129,7 @@ internal sealed partial class SimWorld
 
         if (net.BurstEnter > 0)
         {
+            var from = _nodes[fromIndex];
             from.InBurst = from.InBurst ? _netRng.NextDouble() >= net.BurstExit : _netRng.NextDouble() < net.BurstEnter;
             if (from.InBurst && _netRng.NextDouble() < net.BurstLoss)
             {
@@ -129,7 +138,7 @@ internal sealed partial class SimWorld
             }
         }
 
-        if (Partitioned(from.Index, target))
+        if (Partitioned(fromIndex, target))
         {
             Accounting.DroppedPartition++;
             return;
@@ -137,14 +146,14 @@ internal sealed partial class SimWorld
 
         var copies = net.Duplication > 0 && _netRng.NextDouble() < net.Duplication ? 2 : 1;
         Accounting.Duplicated += copies - 1;
-        var delay = OneWayDelayMs(from, _nodes[target]);
+        var delay = OneWayDelayMs(fromIndex, target);
         for (var c = 0; c < copies; c++)
         {
             var jitter = net.JitterMs > 0 ? _netRng.NextDouble() * net.JitterMs : 0;
             var buffer = _inFlight.Rent(length);
             _transmitBuffer.AsSpan(0, length).CopyTo(_inFlight.Get(buffer, length));
             var at = _now + Math.Max(1, (long)((delay + jitter) * TimeSpan.TicksPerMillisecond));
-            Schedule(at, new SimEvent(SimEventKind.Deliver, target, from.Index, buffer, length));
+            Schedule(at, new SimEvent(SimEventKind.Deliver, target, fromIndex, buffer, length));
         }
     }
 

@@ -27,6 +27,7 @@ internal sealed partial class SimWorld : IDisposable
 
     /// <summary>Per-node loop state, indexed like <see cref="_nodes"/> (see <see cref="NodeHot"/>).</summary>
     private readonly NodeHot[] _hot;
+    private readonly NodeNet[] _net;
 
     // One directory for every engine: each node's id and address is interned once per process, and routing tables
     // hold 4-byte handles into it. Safe because the whole world runs on one thread.
@@ -56,6 +57,7 @@ internal sealed partial class SimWorld : IDisposable
         Log = log ?? (_ => { });
         _nodes = new List<SimNode>(scenario.Nodes);
         _hot = new NodeHot[scenario.Nodes];
+        _net = new NodeNet[scenario.Nodes];
         CreateNodes();
         PlaceNodes();
     }
@@ -149,7 +151,7 @@ internal sealed partial class SimWorld : IDisposable
                 crypto = new ModeledCryptoSuite(id);
             }
 
-            _nodes.Add(new SimNode(i, id, crypto, AddressOf(i), _hot));
+            _nodes.Add(new SimNode(i, id, crypto, AddressOf(i), _hot, _net));
         }
     }
 
@@ -282,24 +284,26 @@ internal sealed partial class SimWorld : IDisposable
 
     private void Deliver(in SimEvent e)
     {
-        var node = _nodes[e.Node];
+        // Like a wake-up, a delivery reads the node's slots in the loop-state and network arrays, not the node objects
+        // (the node object only for a NAT check).
+        ref var hot = ref _hot[e.Node];
         try
         {
-            if (node.State != NodeState.Up || node.Engine is null)
+            if (hot.State != NodeState.Up || hot.Engine is not { } engine)
             {
                 Accounting.DroppedNodeDown++;
                 return;
             }
 
-            if (node.BehindNat && !NatAllows(node, e.From))
+            if (_net[e.Node].BehindNat && !NatAllows(_nodes[e.Node], e.From))
             {
                 Accounting.DroppedNat++;
                 return;
             }
 
             Accounting.Delivered++;
-            node.Engine.HandleDatagram(node.LocalTime(_now), _nodes[e.From].Address, _inFlight.Get(e.Buffer, e.Length));
-            Drain(node);
+            engine.HandleDatagram(hot.LocalTime(_now), _net[e.From].Address, _inFlight.Get(e.Buffer, e.Length));
+            Drain(e.Node);
         }
         finally
         {
@@ -331,7 +335,7 @@ internal sealed partial class SimWorld : IDisposable
         SimNode? node = null;
         while (engine.TryPollTransmit(_transmitBuffer, out var to, out var length))
         {
-            Transmit(node ??= _nodes[index], to, length);
+            Transmit(index, to, length);
         }
 
         while (engine.TryPollEvent(out var engineEvent))
