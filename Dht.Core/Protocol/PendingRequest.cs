@@ -32,6 +32,9 @@ internal sealed class PendingRequest
 
     public Message Request { get; set; } = null!;
 
+    /// <summary><see cref="Request"/>'s type, kept here so matching a response reads this object only.</summary>
+    public MessageType RequestType { get; set; }
+
     public RequestPurpose Purpose { get; set; }
 
     public Instant SentAt { get; set; }
@@ -67,6 +70,7 @@ internal sealed class PendingRequest
         request.Peer = default;
         request.Address = default;
         request.Request = null!;
+        request.RequestType = default;
         request.Purpose = default;
         request.SentAt = default;
         request.Deadline = default;

@@ -64,8 +64,12 @@ internal sealed class SessionCache
     /// </summary>
     private Dictionary<int, ulong[]>? _overflow;
 
-    /// <summary>First slot of each hash chain (or <see cref="None"/>); its length is a power of two.</summary>
-    private int[] _buckets = [];
+    /// <summary>
+    /// Hash chains: chain i starts at <c>_entries[i].ChainHead</c> (a field of the entry array rather than an array of
+    /// its own, so finding a session reads one array: at 10^5 engines each array is a cache miss). The number of chains
+    /// is the largest power of two not above the entry array's length; this is its mask (-1 with no entries).
+    /// </summary>
+    private int _chainMask = -1;
 
     /// <summary>Slots handed out since the array was created or cleared; those past it have never held a session since.</summary>
     private int _used;
@@ -258,7 +262,7 @@ internal sealed class SessionCache
         var slot = AllocateSlot();
         ref var e = ref _entries[slot];
         e.Peer = _directory.Acquire(peer, address);
-        e.Hash = peer.GetHashCode();
+        e.Hash = (ushort)peer.GetHashCode();
         e.Key = key;
         e.InUse = true;
         e.LastUsed = Clock;
@@ -268,9 +272,9 @@ internal sealed class SessionCache
         e.HasToken = false;
         e.RingNext = 0;
         e.RingCount = 0;
-        ref var bucket = ref _buckets[BucketOf(e.Hash)];
-        e.ChainNext = (ushort)bucket;
-        bucket = slot;
+        ref var head = ref _entries[ChainOf(e.Hash)].ChainHead;
+        e.ChainNext = head;
+        head = (ushort)slot;
         LinkFirst(slot);
         Count++;
         _windowPeak = Math.Max(_windowPeak, Count);
@@ -289,7 +293,11 @@ internal sealed class SessionCache
         }
 
         _overflow = null;
-        _buckets.AsSpan().Fill(None);
+        foreach (ref var e in _entries.AsSpan())
+        {
+            e.ChainHead = None;
+        }
+
         _head = _tail = _free = None;
         _used = 0;
         Count = 0;
@@ -420,7 +428,7 @@ internal sealed class SessionCache
     private static void ThrowStale() =>
         throw new InvalidOperationException("Stale session handle: its session was evicted or the cache cleared.");
 
-    private int BucketOf(int hash) => hash & (_buckets.Length - 1);
+    private int ChainOf(ushort hash) => hash & _chainMask;
 
     private int Find(NodeId peer)
     {
@@ -429,8 +437,8 @@ internal sealed class SessionCache
             return None;
         }
 
-        var hash = peer.GetHashCode();
-        for (var slot = _buckets[BucketOf(hash)]; slot != None; slot = _entries[slot].ChainNext)
+        var hash = (ushort)peer.GetHashCode();
+        for (int slot = _entries[ChainOf(hash)].ChainHead; slot != None; slot = _entries[slot].ChainNext)
         {
             ref readonly var e = ref _entries[slot];
             if (e.Hash == hash && _directory.IdOf(e.Peer) == peer)
@@ -475,26 +483,33 @@ internal sealed class SessionCache
             _entries[slot].Generation = _generationFloor;
         }
 
-        if (BitOperations.RoundUpToPowerOf2((uint)length) != _buckets.Length)
-        {
-            Rehash();
-        }
+        Rehash();
     }
 
     /// <summary>
-    /// New chain heads sized for the entry array (a power of two at least as long; none for an empty array), and every
-    /// session below <see cref="_used"/> linked into its chain again.
+    /// Chain heads for the entry array (the largest power of two of chains that fits in it; none for an empty array),
+    /// and every session below <see cref="_used"/> linked into its chain again. Chains only speed up the search by id:
+    /// their shape decides nothing else.
     /// </summary>
     private void Rehash()
     {
-        _buckets = _entries.Length == 0 ? [] : new int[(int)BitOperations.RoundUpToPowerOf2((uint)_entries.Length)];
-        _buckets.AsSpan().Fill(None);
+        _chainMask = _entries.Length == 0 ? -1 : (1 << BitOperations.Log2((uint)_entries.Length)) - 1;
+        foreach (ref var e in _entries.AsSpan())
+        {
+            e.ChainHead = None;
+        }
+
         for (var slot = 0; slot < _used; slot++)
         {
             ref var e = ref _entries[slot];
-            ref var bucket = ref _buckets[BucketOf(e.Hash)];
-            e.ChainNext = (ushort)bucket;
-            bucket = slot;
+            if (!e.InUse)
+            {
+                continue;
+            }
+
+            ref var head = ref _entries[ChainOf(e.Hash)].ChainHead;
+            e.ChainNext = head;
+            head = (ushort)slot;
         }
     }
 
@@ -556,7 +571,7 @@ internal sealed class SessionCache
     {
         ref var e = ref _entries[slot];
         Unlink(slot);
-        ref var head = ref _buckets[BucketOf(e.Hash)];
+        ref var head = ref _entries[ChainOf(e.Hash)].ChainHead;
         if (head == slot)
         {
             head = e.ChainNext;
@@ -655,8 +670,11 @@ internal sealed class SessionCache
         /// </summary>
         public int Peer;
 
-        /// <summary>The peer id's <see cref="NodeId.GetHashCode"/>: picks the chain, and a scan reads the directory only on a match.</summary>
-        public int Hash;
+        /// <summary>
+        /// The low 16 bits of the peer id's <see cref="NodeId.GetHashCode"/> (enough for the at most 2^16 chains): picks
+        /// the chain, and a scan reads the directory only on a match.
+        /// </summary>
+        public ushort Hash;
 
         /// <summary>The session key; zero while the slot is free.</summary>
         public SessionKey Key;
@@ -673,6 +691,9 @@ internal sealed class SessionCache
 
         /// <summary>Next slot in the hash chain, or in the free list while the slot is free.</summary>
         public ushort ChainNext;
+
+        /// <summary>First slot of chain number (this slot's index), or <see cref="None"/>: not a property of this slot's session.</summary>
+        public ushort ChainHead;
 
         /// <summary>Bumped whenever the slot is freed, so handles on the old session become stale.</summary>
         public int Generation;
