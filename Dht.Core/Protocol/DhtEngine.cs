@@ -74,7 +74,7 @@ internal sealed partial class DhtEngine : IDisposable
     [ThreadStatic]
     private static ContactSlice? _decodeContacts;
 
-    private readonly Dictionary<ulong, PendingRequest> _pending = [];
+    private readonly RequestTable _pending = new();
     private readonly Dictionary<long, Operation> _operations = [];
 
     /// <summary>How many of <see cref="_operations"/> are maintenance operations (refresh, replication).</summary>
@@ -414,7 +414,7 @@ internal sealed partial class DhtEngine : IDisposable
             _timersPeak = _timers.Count;
         }
 
-        if (_pending.Count == 0 && _pending.EnsureCapacity(0) >= MinSlotsToTrim)
+        if (_pending.Count == 0 && _pending.Capacity >= MinSlotsToTrim)
         {
             _pending.TrimExcess();
         }
@@ -483,7 +483,7 @@ internal sealed partial class DhtEngine : IDisposable
 
     /// <summary>Slots allocated in the pending-request and operation tables and the outgoing and event queues (for tests).</summary>
     internal (int Pending, int Operations, int Transmit, int Events) BufferCapacities =>
-        (_pending.EnsureCapacity(0), _operations.EnsureCapacity(0), _transmit.EnsureCapacity(0), _events.EnsureCapacity(0));
+        (_pending.Capacity, _operations.EnsureCapacity(0), _transmit.EnsureCapacity(0), _events.EnsureCapacity(0));
 
     private void Enqueue(PeerAddress to, byte[] buffer, int length)
     {

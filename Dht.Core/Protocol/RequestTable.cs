@@ -1,0 +1,141 @@
+namespace Dht.Protocol;
+
+/// <summary>
+/// The engine's requests in flight by request id: an open-addressing hash table (linear probing, at most half full,
+/// deletion by backward shift) whose slots hold the id and the request object side by side.
+/// </summary>
+/// <remarks>
+/// Written here rather than using <see cref="Dictionary{TKey, TValue}"/> because matching a response is on every
+/// answered datagram's path, and a dictionary is three objects (itself, its bucket array and its entry array): at 10^5
+/// simulated engines each is a cache miss (docs/benchmarks.md). Here a lookup reads this object and one slot of one
+/// array. The table is only looked up by id, never enumerated, so its layout decides nothing. Request ids are drawn by
+/// the engine's own generator, never by a peer (an answer's id only probes).
+/// </remarks>
+internal sealed class RequestTable
+{
+    private const int MinimumSlots = 8;
+
+    private Slot[] _slots = [];
+
+    /// <summary>Requests held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Slots allocated (0 until the first request, and again after <see cref="TrimExcess"/> on an empty table).</summary>
+    public int Capacity => _slots.Length;
+
+    /// <summary>Adds the request under <paramref name="id"/>, replacing one held under the same id.</summary>
+    public PendingRequest this[ulong id]
+    {
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if ((Count + 1) * 2 > _slots.Length)
+            {
+                Resize(Math.Max(MinimumSlots, _slots.Length * 2));
+            }
+
+            var mask = _slots.Length - 1;
+            var i = Home(id, mask);
+            while (_slots[i].Value is not null && _slots[i].Id != id)
+            {
+                i = (i + 1) & mask;
+            }
+
+            Count += _slots[i].Value is null ? 1 : 0;
+            _slots[i] = new Slot(id, value);
+        }
+    }
+
+    public bool TryGetValue(ulong id, out PendingRequest request)
+    {
+        var i = IndexOf(id);
+        request = i >= 0 ? _slots[i].Value! : null!;
+        return i >= 0;
+    }
+
+    public bool ContainsKey(ulong id) => IndexOf(id) >= 0;
+
+    public bool Remove(ulong id) => Remove(id, out _);
+
+    public bool Remove(ulong id, out PendingRequest request)
+    {
+        var i = IndexOf(id);
+        if (i < 0)
+        {
+            request = null!;
+            return false;
+        }
+
+        request = _slots[i].Value!;
+        Count--;
+
+        // Backward shift: move later entries of the run up into the hole when their home allows it, so no tombstones.
+        var mask = _slots.Length - 1;
+        var hole = i;
+        var j = (i + 1) & mask;
+        while (_slots[j].Value is not null)
+        {
+            var home = Home(_slots[j].Id, mask);
+
+            // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
+            var homeAfterHole = ((home - hole - 1) & mask) < ((j - hole) & mask);
+            if (!homeAfterHole)
+            {
+                _slots[hole] = _slots[j];
+                hole = j;
+            }
+
+            j = (j + 1) & mask;
+        }
+
+        _slots[hole] = default;
+        return true;
+    }
+
+    /// <summary>Shrinks the slots to what the count needs (to none when empty).</summary>
+    public void TrimExcess()
+    {
+        var needed = Count == 0 ? 0 : Math.Max(MinimumSlots, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(Count * 2)));
+        if (needed < _slots.Length)
+        {
+            Resize(needed);
+        }
+    }
+
+    private int IndexOf(ulong id)
+    {
+        if (Count == 0)
+        {
+            return -1;
+        }
+
+        var mask = _slots.Length - 1;
+        for (var i = Home(id, mask); _slots[i].Value is not null; i = (i + 1) & mask)
+        {
+            if (_slots[i].Id == id)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static int Home(ulong id, int mask) => (int)((id * 0x9E3779B97F4A7C15UL) >> 32) & mask;
+
+    private void Resize(int slots)
+    {
+        var old = _slots;
+        _slots = slots == 0 ? [] : new Slot[slots];
+        Count = 0;
+        foreach (var slot in old)
+        {
+            if (slot.Value is not null)
+            {
+                this[slot.Id] = slot.Value;
+            }
+        }
+    }
+
+    private readonly record struct Slot(ulong Id, PendingRequest? Value);
+}
