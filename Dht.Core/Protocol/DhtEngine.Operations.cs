@@ -54,6 +54,11 @@ internal sealed partial class DhtEngine
 
     private void AddRoutingCandidates(Operation op)
     {
+        if (op.Finished)
+        {
+            return; // refused at creation (MaxConcurrentOperations): its lookup never runs, and must not take an array
+        }
+
         var closest = ClosestScratch;
         _routing.FindClosest(op.Lookup.Target, _options.K, closest);
         foreach (var c in closest)
