@@ -35,7 +35,6 @@ internal sealed partial class DhtEngine
         pending.RequestType = request.Type;
         pending.Purpose = purpose;
         pending.SentAt = _now;
-        pending.Deadline = deadline;
         pending.Operation = op;
         pending.Retried = retried;
         _pending[request.RequestId] = pending;

@@ -39,8 +39,6 @@ internal sealed class PendingRequest
 
     public Instant SentAt { get; set; }
 
-    public Instant Deadline { get; set; }
-
     public Operation? Operation { get; set; }
 
     /// <summary>True for the one retry after an ERROR that carried a fresh token.</summary>
@@ -73,7 +71,6 @@ internal sealed class PendingRequest
         request.RequestType = default;
         request.Purpose = default;
         request.SentAt = default;
-        request.Deadline = default;
         request.Operation = null;
         request.Retried = false;
         request.Parts = null;
