@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Dht.Protocol;
 
 namespace Dht.Routing;
@@ -296,31 +295,76 @@ internal sealed partial class RoutingTable
             return false;
         }
 
-        var start = result.Count;
-        foreach (ref readonly var entry in bucket.Contacts)
+        // FindClosest runs for every FIND_NODE served, and the last bucket it visits usually gives only a few of its
+        // contacts. So the bucket's entries are ordered as small (distance, position) keys and only the contacts kept
+        // are copied out: sorting Contact values, or building one for every entry, cost more than the rest of the
+        // query. XOR distances to one target are distinct for distinct ids, so the order is the same as sorting the
+        // contacts themselves. Allocates nothing: a bucket holds at most K (<= 256) contacts.
+        var entries = bucket.Contacts;
+        Span<NodeId> distances = stackalloc NodeId[entries.Length];
+        Span<byte> order = stackalloc byte[entries.Length];
+        var n = 0;
+        for (var i = 0; i < entries.Length; i++)
         {
-            if (!excludeStale || entry.FailedRequests == 0)
+            if (!excludeStale || entries[i].FailedRequests == 0)
             {
-                result.Add(View(entry));
+                distances[n] = _directory.IdOf(entries[i].Peer).Xor(target);
+                order[n] = (byte)i;
+                n++;
             }
         }
 
-        // Sorted by precomputed XOR distances as keys: NodeId's own ordering, no comparer object or delegate, so a
-        // FindClosest (run for every FIND_NODE served) allocates nothing. A bucket holds at most K (<= 256) contacts.
-        var added = CollectionsMarshal.AsSpan(result)[start..];
-        Span<NodeId> distances = stackalloc NodeId[added.Length];
-        for (var i = 0; i < added.Length; i++)
+        var take = Math.Min(n, count - result.Count);
+        SelectNearest(distances[..n], order[..n], take);
+        for (var i = 0; i < take; i++)
         {
-            distances[i] = added[i].Id.Xor(target);
+            result.Add(View(entries[order[i]]));
         }
 
-        distances.Sort(added);
-        if (result.Count >= count)
+        return result.Count >= count;
+    }
+
+    /// <summary>
+    /// Moves the <paramref name="take"/> smallest <paramref name="distances"/> (with their <paramref name="order"/>
+    /// positions) to the front, in ascending order: insertion sort when most are kept, repeated selection of the
+    /// minimum when only a few are.
+    /// </summary>
+    private static void SelectNearest(Span<NodeId> distances, Span<byte> order, int take)
+    {
+        if (take * 4 < distances.Length)
         {
-            result.RemoveRange(count, result.Count - count);
-            return true;
+            for (var i = 0; i < take; i++)
+            {
+                var min = i;
+                for (var j = i + 1; j < distances.Length; j++)
+                {
+                    if (distances[j].CompareTo(distances[min]) < 0)
+                    {
+                        min = j;
+                    }
+                }
+
+                (distances[i], distances[min]) = (distances[min], distances[i]);
+                (order[i], order[min]) = (order[min], order[i]);
+            }
+
+            return;
         }
 
-        return false;
+        for (var i = 1; i < distances.Length; i++)
+        {
+            var key = distances[i];
+            var position = order[i];
+            var j = i - 1;
+            while (j >= 0 && distances[j].CompareTo(key) > 0)
+            {
+                distances[j + 1] = distances[j];
+                order[j + 1] = order[j];
+                j--;
+            }
+
+            distances[j + 1] = key;
+            order[j + 1] = position;
+        }
     }
 }

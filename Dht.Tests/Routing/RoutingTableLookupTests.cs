@@ -15,11 +15,12 @@ public sealed class RoutingTableLookupTests
     [DataRow(7UL, 1)]
     [DataRow(8UL, 2)]
     [DataRow(9UL, 3)]
-    public void FindClosest_RandomTable_MatchesBruteForceSort(ulong seed, int splitBits = 0)
+    [DataRow(11UL, 0, RoutingOptions.MaxK)] // full buckets of 256: the largest position a bucket scan orders
+    public void FindClosest_RandomTable_MatchesBruteForceSort(ulong seed, int splitBits = 0, int k = 64)
     {
         var rng = new Xoshiro256(seed);
         var local = rng.NextNodeId();
-        var options = new RoutingOptions { K = 64, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0, BucketSplitBits = splitBits };
+        var options = new RoutingOptions { K = k, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0, BucketSplitBits = splitBits };
         var table = new RoutingTable(local, options);
         for (var i = 0; i < 3000; i++)
         {
