@@ -74,12 +74,12 @@ internal sealed partial class DhtEngine : IDisposable
     [ThreadStatic]
     private static ContactSlice? _decodeContacts;
 
-    private readonly RequestTable _pending = new();
+    private RequestTable _pending = new(); // a struct, inline: never copy it
     private readonly Dictionary<long, Operation> _operations = [];
 
     /// <summary>How many of <see cref="_operations"/> are maintenance operations (refresh, replication).</summary>
     private int _maintenanceOperations;
-    private readonly TimerHeap _timers = new();
+    private TimerHeap _timers = new(); // a struct, inline: never copy it
 
     /// <summary>The most timers pending at once since <see cref="_timerWindowStart"/> (see <see cref="TimerTrimWindow"/>).</summary>
     private int _timersPeak;

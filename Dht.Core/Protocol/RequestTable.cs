@@ -7,15 +7,22 @@ namespace Dht.Protocol;
 /// <remarks>
 /// Written here rather than using <see cref="Dictionary{TKey, TValue}"/> because matching a response is on every
 /// answered datagram's path, and a dictionary is three objects (itself, its bucket array and its entry array): at 10^5
-/// simulated engines each is a cache miss (docs/benchmarks.md). Here a lookup reads this object and one slot of one
-/// array. The table is only looked up by id, never enumerated, so its layout decides nothing. Request ids are drawn by
-/// the engine's own generator, never by a peer (an answer's id only probes).
+/// simulated engines each is a cache miss (docs/benchmarks.md). Here a lookup reads one slot of one array. The table is
+/// only looked up by id, never enumerated, so its layout decides nothing. Request ids are drawn by the engine's own
+/// generator, never by a peer (an answer's id only probes). A struct held inline in its engine (never copied: the
+/// engine's field is mutable and every call is on it), so a lookup reads the engine's cache line and one slot of the
+/// array.
 /// </remarks>
-internal sealed class RequestTable
+internal struct RequestTable
 {
     private const int MinimumSlots = 8;
 
     private Slot[] _slots = [];
+
+    /// <summary>An empty table.</summary>
+    public RequestTable()
+    {
+    }
 
     /// <summary>Requests held.</summary>
     public int Count { get; private set; }
