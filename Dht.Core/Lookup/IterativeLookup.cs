@@ -91,9 +91,9 @@ internal sealed class IterativeLookup
     public void AddCandidates(IReadOnlyList<WireContact> contacts, in LookupCandidate responder)
     {
         var round = responder.QueryRound;
-        for (var i = 0; i < contacts.Count; i++)
+        foreach (ref readonly var c in ContactSlice.SpanOf(contacts))
         {
-            AddCandidate(contacts[i].Id, contacts[i].Address, round);
+            AddCandidate(c.Id, c.Address, round);
         }
     }
 

@@ -1,3 +1,4 @@
+using Dht.Rpc;
 using Dht.Wire;
 
 namespace Dht.Protocol;
@@ -26,7 +27,9 @@ internal sealed partial class DhtEngine
         // PING needs no padding (PONG is smaller than 3x PING) and STORE is sent only with a token.
         var pad = !request.HasToken && request.Type is MessageType.FindNode or MessageType.FindValue;
         SendSealed(session, address, request, pad ? MinUnvalidatedRequestSize : 0);
-        var deadline = _now + RequestTimeout(peer);
+        // One routing-table read serves both timeouts.
+        var ownRtt = _routing.TryGetRtt(peer, out var rtt) && rtt.HasSamples ? rtt : (RttEstimator?)null;
+        var deadline = _now + RequestTimeout(ownRtt);
         var pending = PendingRequest.Rent();
         pending.RequestId = request.RequestId;
         pending.Peer = peer;
@@ -40,7 +43,7 @@ internal sealed partial class DhtEngine
         _pending[request.RequestId] = pending;
         Stats.RequestsSent++;
         ScheduleTimer(deadline, TimerKind.RequestDeadline, request.RequestId);
-        if (purpose == RequestPurpose.Lookup && SoftTimeout(peer) is { } soft && _now + soft < deadline)
+        if (purpose == RequestPurpose.Lookup && SoftTimeout(ownRtt) is { } soft && _now + soft < deadline)
         {
             ScheduleTimer(_now + soft, TimerKind.SoftDeadline, request.RequestId);
         }
@@ -58,17 +61,18 @@ internal sealed partial class DhtEngine
     /// <summary>
     /// When a lookup stops waiting for an answer (but still accepts it): the peer's own RTO when it has one, else the RTO
     /// over all peers (without the doubling the hard timeout adds for strangers). Null when nothing is measured yet.
+    /// <paramref name="ownRtt"/> is the peer's routing-table estimator when it has samples, else null.
     /// </summary>
-    private TimeSpan? SoftTimeout(NodeId peer)
+    private TimeSpan? SoftTimeout(RttEstimator? ownRtt)
     {
-        var min = _options.MinRequestTimeout;
-        var max = _options.MaxRequestTimeout;
-        if (_routing.TryGet(peer, out var contact) && contact.Rtt.HasSamples)
+        if (ownRtt is not null)
         {
             return null; // its hard timeout is already its own RTO
         }
 
-        return _globalRtt.HasSamples ? _globalRtt.RetransmitTimeout(min, max, _options.InitialRequestTimeout) : null;
+        return _globalRtt.HasSamples
+            ? _globalRtt.RetransmitTimeout(_options.MinRequestTimeout, _options.MaxRequestTimeout, _options.InitialRequestTimeout)
+            : null;
     }
 
     private void OnSoftDeadline(ulong requestId)
@@ -81,14 +85,17 @@ internal sealed partial class DhtEngine
         }
     }
 
-    /// <summary>RFC 6298 timeout from the peer's own round trips, else from all peers', else the initial value.</summary>
-    private TimeSpan RequestTimeout(NodeId peer)
+    /// <summary>
+    /// A request's hard timeout (RFC 6298): the peer's own RTO when <paramref name="ownRtt"/> (its routing-table estimator, when it
+    /// has samples) is given, else twice the RTO over all peers, else the initial timeout.
+    /// </summary>
+    private TimeSpan RequestTimeout(RttEstimator? ownRtt)
     {
         var min = _options.MinRequestTimeout;
         var max = _options.MaxRequestTimeout;
-        if (_routing.TryGet(peer, out var contact) && contact.Rtt.HasSamples)
+        if (ownRtt is { } own)
         {
-            return contact.Rtt.RetransmitTimeout(min, max, _options.InitialRequestTimeout);
+            return own.RetransmitTimeout(min, max, _options.InitialRequestTimeout);
         }
 
         return _globalRtt.HasSamples

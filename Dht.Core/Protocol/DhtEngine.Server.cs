@@ -12,7 +12,7 @@ internal sealed partial class DhtEngine
         // An authenticated request shows a live node in the sender's range: that bucket needs no refresh lookup for now.
         _routing.MarkSenderActive(sender, _now);
         var tokenValid = request.HasToken && _tokens.Verify(request.Token, sender, from, _now);
-        var validated = tokenValid || (_routing.TryGet(sender, out var known) && known.Address == from);
+        var validated = tokenValid || (_routing.TryGetAddress(sender, out var knownAddress) && knownAddress == from);
         // ProcessSealed has just cached the sender's session, so this always hits. The handle is used for the responses
         // only, before the verification ping below may add (and evict) sessions.
         var cached = _sessions.TryGetOrCreate(sender, from, out var session);

@@ -1,4 +1,5 @@
 using Dht.Protocol;
+using Dht.Rpc;
 
 namespace Dht.Routing;
 
@@ -207,6 +208,30 @@ internal sealed partial class RoutingTable
         var index = id == LocalId ? -1 : SlotOf(id);
         var position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
         contact = position >= 0 ? View(_buckets[index][position]) : default;
+        return position >= 0;
+    }
+
+    /// <summary>
+    /// The round-trip estimator of <paramref name="id"/> when it is in a bucket: <see cref="TryGet"/> without building
+    /// the whole <see cref="Contact"/> (every request sent reads it for its timeouts).
+    /// </summary>
+    public bool TryGetRtt(NodeId id, out RttEstimator rtt)
+    {
+        var index = id == LocalId ? -1 : SlotOf(id);
+        var position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
+        rtt = position >= 0 ? _buckets[index][position].Rtt : default;
+        return position >= 0;
+    }
+
+    /// <summary>
+    /// The address of <paramref name="id"/> when it is in a bucket: <see cref="TryGet"/> without building the whole
+    /// <see cref="Contact"/> (a request without a valid token reads it to validate its sender).
+    /// </summary>
+    public bool TryGetAddress(NodeId id, out PeerAddress address)
+    {
+        var index = id == LocalId ? -1 : SlotOf(id);
+        var position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
+        address = position >= 0 ? _directory.AddressOf(_buckets[index][position].Peer) : default;
         return position >= 0;
     }
 

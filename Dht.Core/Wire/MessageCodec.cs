@@ -32,9 +32,9 @@ internal static class MessageCodec
     public static int ContactsLength(IReadOnlyList<WireContact> contacts)
     {
         var length = 0;
-        for (var i = 0; i < contacts.Count; i++)
+        foreach (ref readonly var c in ContactSlice.SpanOf(contacts))
         {
-            length += AddressLength(contacts[i].Address) + NodeId.Size;
+            length += AddressLength(c.Address) + NodeId.Size;
         }
 
         return length;
@@ -81,10 +81,8 @@ internal static class MessageCodec
             case MessageType.Nodes:
                 w.WriteByte(m.Total);
                 w.WriteByte((byte)m.Contacts.Count);
-                for (var i = 0; i < m.Contacts.Count; i++)
+                foreach (ref readonly var c in ContactSlice.SpanOf(m.Contacts))
                 {
-                    // An index loop: foreach over the interface boxed an enumerator per NODES answer.
-                    var c = m.Contacts[i];
                     WriteAddress(ref w, c.Address);
                     w.WriteNodeId(c.Id);
                 }
