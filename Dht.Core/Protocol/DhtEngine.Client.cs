@@ -1,4 +1,5 @@
 using Dht.Rpc;
+using Dht.Security;
 using Dht.Wire;
 
 namespace Dht.Protocol;
@@ -103,7 +104,11 @@ internal sealed partial class DhtEngine
             : _options.InitialRequestTimeout;
     }
 
-    private DropReason HandleResponse(PeerAddress from, NodeId sender, Message response)
+    /// <summary>
+    /// Matches an authenticated response to its request. <paramref name="session"/> is the sender's session, from the
+    /// packet's opening; it is used at once, before the eviction check below may add sessions.
+    /// </summary>
+    private DropReason HandleResponse(PeerAddress from, NodeId sender, Message response, Session session)
     {
         if (!_pending.TryGetValue(response.RequestId, out var pending) || pending.Peer != sender)
         {
@@ -121,11 +126,7 @@ internal sealed partial class DhtEngine
             return DropReason.UnexpectedResponse;
         }
 
-        // The handle is used at once, before the eviction check below may add sessions.
-        if (_sessions.TryGet(sender, out var session))
-        {
-            session.RememberToken(from, response.Token);
-        }
+        session.RememberToken(from, response.Token);
 
         var rtt = _now - pending.SentAt;
         _globalRtt.AddSample(rtt);

@@ -116,9 +116,11 @@ internal sealed partial class DhtEngine
             return reason;
         }
 
+        // The session handle goes along: decoding added no session, so it is still valid, and the handlers need not
+        // look the sender up again.
         return message.IsRequest
-            ? HandleRequest(from, sender, message, datagram.Length)
-            : HandleResponse(from, sender, message);
+            ? HandleRequest(from, sender, message, datagram.Length, session)
+            : HandleResponse(from, sender, message, session);
     }
 
     private bool TakeSessionBudget()

@@ -1,22 +1,22 @@
-using System.Diagnostics;
 using Dht.Records;
+using Dht.Security;
 using Dht.Wire;
 
 namespace Dht.Protocol;
 
 internal sealed partial class DhtEngine
 {
-    private DropReason HandleRequest(PeerAddress from, NodeId sender, Message request, int requestSize)
+    /// <summary>
+    /// Answers an authenticated request. <paramref name="session"/> is the sender's session, from the packet's opening;
+    /// it is used for the responses only, before the verification ping below may add (and evict) sessions.
+    /// </summary>
+    private DropReason HandleRequest(PeerAddress from, NodeId sender, Message request, int requestSize, Session session)
     {
         Stats.RequestsServed++;
         // An authenticated request shows a live node in the sender's range: that bucket needs no refresh lookup for now.
         _routing.MarkSenderActive(sender, _now);
         var tokenValid = request.HasToken && _tokens.Verify(request.Token, sender, from, _now);
         var validated = tokenValid || (_routing.TryGetAddress(sender, out var knownAddress) && knownAddress == from);
-        // ProcessSealed has just cached the sender's session, so this always hits. The handle is used for the responses
-        // only, before the verification ping below may add (and evict) sessions.
-        var cached = _sessions.TryGetOrCreate(sender, from, out var session);
-        Debug.Assert(cached, "the sender's session was cached by ProcessSealed");
         var token = _tokens.Issue(sender, from, _now);
         var budget = validated ? int.MaxValue : 3 * requestSize;
 
