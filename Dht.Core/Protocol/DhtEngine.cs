@@ -86,8 +86,8 @@ internal sealed partial class DhtEngine : IDisposable
 
     /// <summary>When the current <see cref="TimerTrimWindow"/> began (the engine's creation, then each trim decision).</summary>
     private Instant _timerWindowStart;
-    private readonly Queue<OutgoingDatagram> _transmit = new();
-    private readonly Queue<EngineEvent> _events = new();
+    private RingQueue<OutgoingDatagram> _transmit = new(); // a struct, inline: never copy it
+    private RingQueue<EngineEvent> _events = new(); // a struct, inline: never copy it
     private readonly List<Message> _responses = new(1);
     private readonly List<(PeerAddress Address, NodeId? Id)> _bootstrapSeeds = [];
 
@@ -424,12 +424,12 @@ internal sealed partial class DhtEngine : IDisposable
             _operations.TrimExcess();
         }
 
-        if (_transmit.Count == 0 && _transmit.EnsureCapacity(0) >= MinSlotsToTrim)
+        if (_transmit.Count == 0 && _transmit.Capacity >= MinSlotsToTrim)
         {
             _transmit.TrimExcess();
         }
 
-        if (_events.Count == 0 && _events.EnsureCapacity(0) >= MinSlotsToTrim)
+        if (_events.Count == 0 && _events.Capacity >= MinSlotsToTrim)
         {
             _events.TrimExcess();
         }
@@ -483,7 +483,7 @@ internal sealed partial class DhtEngine : IDisposable
 
     /// <summary>Slots allocated in the pending-request and operation tables and the outgoing and event queues (for tests).</summary>
     internal (int Pending, int Operations, int Transmit, int Events) BufferCapacities =>
-        (_pending.Capacity, _operations.EnsureCapacity(0), _transmit.EnsureCapacity(0), _events.EnsureCapacity(0));
+        (_pending.Capacity, _operations.EnsureCapacity(0), _transmit.Capacity, _events.Capacity);
 
     private void Enqueue(PeerAddress to, byte[] buffer, int length)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dht.Protocol;
 
 namespace Dht.Routing;
@@ -287,6 +288,9 @@ internal sealed partial class RoutingTable
         return false;
     }
 
+    // No zeroing of the two stack buffers (a quarter of this method's time in a profile): only the first n entries,
+    // written just before, are ever read.
+    [SkipLocalsInit]
     private bool AppendBucket(int index, int count, List<Contact> result, bool excludeStale, NodeId target)
     {
         ref readonly var bucket = ref _buckets[index];
