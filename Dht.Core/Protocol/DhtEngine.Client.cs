@@ -87,8 +87,8 @@ internal sealed partial class DhtEngine
     }
 
     /// <summary>
-    /// A request's hard timeout (RFC 6298): the peer's own RTO when <paramref name="ownRtt"/> (its routing-table estimator, when it
-    /// has samples) is given, else twice the RTO over all peers, else the initial timeout.
+    /// A request's hard timeout (RFC 6298): the peer's own RTO when <paramref name="ownRtt"/> (its routing-table
+    /// estimator, when it has samples) is given, else twice the RTO over all peers, else the initial timeout.
     /// </summary>
     private TimeSpan RequestTimeout(RttEstimator? ownRtt)
     {

@@ -135,7 +135,7 @@ internal sealed partial class DhtEngine
     private List<Message> BuildNodes(NodeId target, NodeId requester, List<Message> parts)
     {
         var closest = ClosestScratch;
-        _routing.FindClosest(target, _options.K + 1, closest, excludeStale: true);
+        _routing.FindClosest(target, _options.K, closest, excludeStale: true, exclude: requester);
 
         // Split across datagrams when k contacts do not fit one (discv5 NODES "total"). This runs for every FIND_NODE
         // and every FIND_VALUE miss, so each part's contacts go into a reused slice of the thread's scratch set: the
@@ -145,14 +145,8 @@ internal sealed partial class DhtEngine
         var slice = scratch.NextSlice();
         var inPart = 0;
         var used = 0;
-        var taken = 0;
         foreach (var c in closest)
         {
-            if (c.Id == requester || taken == _options.K)
-            {
-                continue;
-            }
-
             var size = MessageCodec.AddressLength(c.Address) + NodeId.Size;
             if (used + size > capacity)
             {
@@ -163,7 +157,6 @@ internal sealed partial class DhtEngine
             }
 
             slice.Buffer[inPart++] = new WireContact(c.Id, c.Address);
-            taken++;
             used += size;
         }
 

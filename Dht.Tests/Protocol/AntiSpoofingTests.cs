@@ -110,6 +110,32 @@ public sealed class AntiSpoofingTests
         Assert.AreEqual(1, f.Engine.Stats.AmplificationLimited, $"seed {seed}");
     }
 
+    /// <summary>
+    /// A NODES answer never lists the requester, and still lists k others: the k closest to the target other than the
+    /// requester, in distance order, even when the requester is itself the closest contact.
+    /// </summary>
+    [TestMethod]
+    [DataRow(34UL)]
+    [DataRow(35UL)]
+    public void HandleDatagram_FindNodeFromKnownRequester_AnswerIsTheKClosestOthers(ulong seed)
+    {
+        using var f = new Fixture(seed, contacts: 30);
+        using var peer = new WirePeer(DhtIdentity.Generate(), f.Engine.LocalId, VictimV6, seed + 1);
+        f.Engine.Routing.OnVerifiedReply(peer.Id, peer.Address, f.Now, TimeSpan.FromMilliseconds(50));
+        Assert.IsTrue(f.Engine.Routing.TryGet(peer.Id, out _), $"the requester is in the table (a known address gets the full answer); seed {seed}");
+        var table = f.Engine.Routing.AllContacts().Select(c => c.Id).ToList();
+        var targets = new[] { peer.Id, peer.Id.FlipBit(255), new Xoshiro256(seed).NextNodeId() };
+        for (var i = 0; i < targets.Length; i++)
+        {
+            var request = peer.Seal(new Message { Type = MessageType.FindNode, RequestId = (ulong)(10 + i), Target = targets[i] });
+            f.Engine.HandleDatagram(f.Now, peer.Address, request);
+            var answer = WirePeer.Drain(f.Engine).Where(d => d.To == peer.Address).Select(d => peer.OpenMessage(d.Data, $"seed {seed}"))
+                .Where(m => m.Type == MessageType.Nodes).SelectMany(m => m.Contacts.Select(c => c.Id)).ToList();
+            var expected = table.Where(id => id != peer.Id).OrderBy(id => id.Xor(targets[i])).Take(f.Engine.Options.K).ToList();
+            CollectionAssert.AreEqual(expected, answer, $"target {i}; seed {seed}");
+        }
+    }
+
     [TestMethod]
     [DataRow(33UL)]
     public void HandleDatagram_StoreWithTokenOfOtherAddress_InvalidTokenAndNothingStored(ulong seed)

@@ -46,6 +46,14 @@ public sealed class RoutingTableLookupTests
                 var written = table.FindClosest(target, count, result);
                 Assert.AreEqual(expected.Count, written, $"seed {seed}, target {target}, count {count}");
                 CollectionAssert.AreEqual(expected, result.Select(c => c.Id).ToList(), $"seed {seed}, target {target}, count {count}");
+
+                // Leaving one id out (the requester of a FIND_NODE): the closest one, or one from anywhere in the table.
+                foreach (var excluded in new[] { expected[0], all[rng.NextInt32(all.Count)].Id })
+                {
+                    var expectedWithout = all.Where(c => c.Id != excluded).OrderBy(c => c.Id.Xor(target)).Take(count).Select(c => c.Id).ToList();
+                    table.FindClosest(target, count, result, exclude: excluded);
+                    CollectionAssert.AreEqual(expectedWithout, result.Select(c => c.Id).ToList(), $"seed {seed}, target {target}, count {count}, without {excluded}");
+                }
             }
         }
     }
