@@ -29,6 +29,9 @@ internal sealed partial class SimWorld : IDisposable
     private readonly NodeHot[] _hot;
     private readonly NodeNet[] _net;
 
+    /// <summary>Each node's engine (null while it is not running), indexed like <see cref="_nodes"/>: 8 bytes per node.</summary>
+    private readonly DhtEngine?[] _engines;
+
     // One directory for every engine: each node's id and address is interned once per process, and routing tables
     // hold 4-byte handles into it. Safe because the whole world runs on one thread.
     private readonly PeerDirectory _directory = new();
@@ -58,6 +61,7 @@ internal sealed partial class SimWorld : IDisposable
         _nodes = new List<SimNode>(scenario.Nodes);
         _hot = new NodeHot[scenario.Nodes];
         _net = new NodeNet[scenario.Nodes];
+        _engines = new DhtEngine?[scenario.Nodes];
         CreateNodes();
         PlaceNodes();
     }
@@ -151,7 +155,7 @@ internal sealed partial class SimWorld : IDisposable
                 crypto = new ModeledCryptoSuite(id);
             }
 
-            _nodes.Add(new SimNode(i, id, crypto, AddressOf(i), _hot, _net));
+            _nodes.Add(new SimNode(i, id, crypto, AddressOf(i), _hot, _net, _engines));
         }
     }
 
@@ -219,13 +223,28 @@ internal sealed partial class SimWorld : IDisposable
     }
 
     /// <summary>
-    /// Asks the processor to start loading the engine of the next event's node while this event runs: a wake-up or a
-    /// delivery stalls on that load otherwise (docs/benchmarks.md). Only a hint: nothing is read through the address,
-    /// so an object the collector moves in between costs nothing but the wasted load.
+    /// Asks the processor to start loading what the next event reads first while this event runs: the engine of its
+    /// node, that node's loop-state slot, and for a delivery both nodes' network-state slots. A wake-up or a delivery
+    /// stalls on these loads otherwise (docs/benchmarks.md). The engine's address comes from the small engine array,
+    /// which stays in cache; the slots' addresses need no load at all, so nothing here waits for memory. Only hints:
+    /// nothing is read through the addresses, so an object the collector moves in between costs nothing but the wasted
+    /// load.
     /// </summary>
     private unsafe void PrefetchNext()
     {
-        if (Sse.IsSupported && _queue.TryPeek(out var next, out _) && next.Node >= 0 && _hot[next.Node].Engine is { } engine)
+        if (!Sse.IsSupported || !_queue.TryPeek(out var next, out _) || next.Node < 0)
+        {
+            return;
+        }
+
+        Sse.Prefetch0(Unsafe.AsPointer(ref _hot[next.Node]));
+        if (next.Kind == SimEventKind.Deliver)
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref _net[next.Node]));
+            Sse.Prefetch0(Unsafe.AsPointer(ref _net[next.From]));
+        }
+
+        if (_engines[next.Node] is { } engine)
         {
             var address = *(byte**)Unsafe.AsPointer(ref engine);
             Sse.Prefetch0(address);
@@ -289,7 +308,7 @@ internal sealed partial class SimWorld : IDisposable
         ref var hot = ref _hot[e.Node];
         try
         {
-            if (hot.State != NodeState.Up || hot.Engine is not { } engine)
+            if (hot.State != NodeState.Up || _engines[e.Node] is not { } engine)
             {
                 Accounting.DroppedNodeDown++;
                 return;
@@ -316,13 +335,13 @@ internal sealed partial class SimWorld : IDisposable
         // Only the node's slot in the loop-state array and its engine are read here; the node object is read by Drain
         // only when the engine has something to send or report.
         ref var hot = ref _hot[index];
-        if (hot.ScheduledWake != _now || hot.Engine is null || hot.State != NodeState.Up)
+        if (hot.ScheduledWake != _now || _engines[index] is not { } engine || hot.State != NodeState.Up)
         {
             return; // stale wake-up: the node was rescheduled, crashed or restarted since
         }
 
         hot.ScheduledWake = long.MaxValue;
-        hot.Engine.HandleTimeout(hot.LocalTime(_now));
+        engine.HandleTimeout(hot.LocalTime(_now));
         Drain(index);
     }
 
@@ -331,7 +350,7 @@ internal sealed partial class SimWorld : IDisposable
 
     private void Drain(int index)
     {
-        var engine = _hot[index].Engine!;
+        var engine = _engines[index]!;
         SimNode? node = null;
         while (engine.TryPollTransmit(_transmitBuffer, out var to, out var length))
         {
