@@ -205,10 +205,9 @@ internal sealed partial class RoutingTable
     /// <summary>Finds a contact in the buckets (not in the replacement caches) and copies it out.</summary>
     public bool TryGet(NodeId id, out Contact contact)
     {
-        var index = id == LocalId ? -1 : SlotOf(id);
-        var position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
-        contact = position >= 0 ? View(_buckets[index][position]) : default;
-        return position >= 0;
+        var found = TryLocate(id, out var index, out var position);
+        contact = found ? View(_buckets[index][position]) : default;
+        return found;
     }
 
     /// <summary>
@@ -217,10 +216,9 @@ internal sealed partial class RoutingTable
     /// </summary>
     public bool TryGetRtt(NodeId id, out RttEstimator rtt)
     {
-        var index = id == LocalId ? -1 : SlotOf(id);
-        var position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
-        rtt = position >= 0 ? _buckets[index][position].Rtt : default;
-        return position >= 0;
+        var found = TryLocate(id, out var index, out var position);
+        rtt = found ? _buckets[index][position].Rtt : default;
+        return found;
     }
 
     /// <summary>
@@ -229,9 +227,16 @@ internal sealed partial class RoutingTable
     /// </summary>
     public bool TryGetAddress(NodeId id, out PeerAddress address)
     {
-        var index = id == LocalId ? -1 : SlotOf(id);
-        var position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
-        address = position >= 0 ? _directory.AddressOf(_buckets[index][position].Peer) : default;
+        var found = TryLocate(id, out var index, out var position);
+        address = found ? _directory.AddressOf(_buckets[index][position].Peer) : default;
+        return found;
+    }
+
+    /// <summary>The bucket slot and position of <paramref name="id"/> when it is in a bucket.</summary>
+    private bool TryLocate(NodeId id, out int index, out int position)
+    {
+        index = id == LocalId ? -1 : SlotOf(id);
+        position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
         return position >= 0;
     }
 
