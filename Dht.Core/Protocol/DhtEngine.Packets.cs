@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Dht.Security;
 using Dht.Wire;
@@ -39,6 +40,8 @@ internal sealed partial class DhtEngine
         };
     }
 
+    // No zeroing of the plaintext buffer (up to 1.4 KB per datagram): it is read only after TryOpen wrote all of it.
+    [SkipLocalsInit]
     private DropReason ProcessSealed(PeerAddress from, ReadOnlySpan<byte> datagram)
     {
         // The smallest message is a PING request: type(1) id(8) token flag(1).
@@ -142,6 +145,9 @@ internal sealed partial class DhtEngine
     /// Seals and queues <paramref name="message"/>, zero-padding the datagram to at least <paramref name="minSize"/>.
     /// Returns its size. Adds no session, so the caller's <paramref name="session"/> stays valid across calls.
     /// </summary>
+    // No zeroing of the plaintext buffer: the encoder writes every byte of it (padding included), which the length
+    // check below makes sure of, so no stack bytes can leave in a datagram.
+    [SkipLocalsInit]
     private int SendSealed(Session session, PeerAddress to, Message message, int minSize = 0)
     {
         var plainLength = MessageCodec.GetEncodedLength(message);
@@ -154,7 +160,11 @@ internal sealed partial class DhtEngine
         }
 
         Span<byte> plaintext = stackalloc byte[plainLength];
-        MessageCodec.Encode(message, plaintext, padding);
+        if (MessageCodec.Encode(message, plaintext, padding) != plainLength)
+        {
+            throw new InvalidOperationException($"Encoder wrote a length other than the {plainLength} bytes it announced for {message.Type}.");
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(total);
         var span = buffer.AsSpan(0, total);
         span[0] = WireConstants.Version;

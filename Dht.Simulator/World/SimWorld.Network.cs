@@ -81,10 +81,10 @@ internal sealed partial class SimWorld
     /// <summary>Haversine distance; the cosines of the latitudes are computed once per node (same values as here).</summary>
     private static double GreatCircleKm(in NodeNet a, in NodeNet b)
     {
-        var dLat = (b.Latitude - a.Latitude) * DegreesToRadians;
-        var dLon = (b.Longitude - a.Longitude) * DegreesToRadians;
-        var h = (Math.Sin(dLat / 2) * Math.Sin(dLat / 2))
-            + (a.CosLatitude * b.CosLatitude * Math.Sin(dLon / 2) * Math.Sin(dLon / 2));
+        // Each sine once (the same values squared as computing it twice, so the same delays bit for bit).
+        var sinLat = Math.Sin((b.Latitude - a.Latitude) * DegreesToRadians / 2);
+        var sinLon = Math.Sin((b.Longitude - a.Longitude) * DegreesToRadians / 2);
+        var h = (sinLat * sinLat) + (a.CosLatitude * b.CosLatitude * sinLon * sinLon);
         return 2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(h)));
     }
 
