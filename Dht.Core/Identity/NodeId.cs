@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Dht;
 
@@ -35,7 +37,7 @@ public readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
     {
         if (bytes.Length != Size)
         {
-            throw new ArgumentException($"A node id is {Size} bytes; got {bytes.Length}.", nameof(bytes));
+            ThrowWrongLength(bytes.Length, nameof(bytes));
         }
 
         _a = BinaryPrimitives.ReadUInt64BigEndian(bytes);
@@ -90,7 +92,7 @@ public readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
     {
         if (destination.Length < Size)
         {
-            throw new ArgumentException($"Need {Size} bytes.", nameof(destination));
+            ThrowDestinationTooShort(nameof(destination));
         }
 
         BinaryPrimitives.WriteUInt64BigEndian(destination, _a);
@@ -98,6 +100,17 @@ public readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
         BinaryPrimitives.WriteUInt64BigEndian(destination[16..], _c);
         BinaryPrimitives.WriteUInt64BigEndian(destination[24..], _d);
     }
+
+    // The throws live in methods of their own: an interpolated message built inline puts its handler on the caller's
+    // frame, which every call (and every caller this is inlined into) then zeroes in its prologue.
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowWrongLength(int length, string paramName) =>
+        throw new ArgumentException($"A node id is {Size} bytes; got {length}.", paramName);
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDestinationTooShort(string paramName) => throw new ArgumentException($"Need {Size} bytes.", paramName);
 
     /// <summary>Returns the 32 bytes of the id in a new array.</summary>
     /// <returns>A new 32-byte array.</returns>

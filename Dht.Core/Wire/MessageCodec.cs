@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Dht.Protocol;
 
 namespace Dht.Wire;
@@ -25,7 +27,7 @@ internal static class MessageCodec
             MessageType.Value => 4 + RecordCodec.GetEncodedLength(m.Record!),
             MessageType.Stored => 1 + 8,
             MessageType.Error => 1,
-            _ => throw new InvalidOperationException($"Unknown message type {m.Type}."),
+            _ => ThrowUnknownType<int>(m.Type),
         };
     }
 
@@ -100,12 +102,18 @@ internal static class MessageCodec
                 w.WriteByte((byte)m.Error);
                 break;
             default:
-                throw new InvalidOperationException($"Unknown message type {m.Type}.");
+                ThrowUnknownType<int>(m.Type);
+                break;
         }
 
         w.WriteZeros(padding);
         return w.Position;
     }
+
+    // A method of its own, so that the interpolated message's handler is not on the encoder's frame (zeroed per call).
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T ThrowUnknownType<T>(MessageType type) => throw new InvalidOperationException($"Unknown message type {type}.");
 
     /// <summary>The most contacts one datagram can carry (the smallest contact is 39 bytes).</summary>
     public const int MaxContactsPerDatagram = WireConstants.MaxMessageSize / (1 + 4 + 2 + NodeId.Size);
