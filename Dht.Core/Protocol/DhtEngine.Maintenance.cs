@@ -15,9 +15,6 @@ internal sealed partial class DhtEngine
         RefreshBuckets(budget);
     }
 
-    /// <summary>The empty result of <see cref="DueKeys"/>; never modified.</summary>
-    private static readonly List<NodeId> NothingDue = [];
-
     /// <summary>
     /// A node whose table holds fewer than k/2 contacts (its bootstrap found nobody, or it lost its contacts) bootstraps
     /// again through the seeds it was last given, at most one such operation at a time.
@@ -45,11 +42,11 @@ internal sealed partial class DhtEngine
 
     private int Republish(int budget)
     {
-        foreach (var key in DueKeys(_nextRepublish, _now))
+        foreach (var key in _republish.TakeDue(_now))
         {
             if (!_storage.TryGet(key, _now, out var stored) || !stored.IsLocal)
             {
-                NextRepublish.Remove(key);
+                _republish.Remove(key);
                 continue;
             }
 
@@ -62,7 +59,7 @@ internal sealed partial class DhtEngine
             var ttl = (uint)_options.RecordTtl.TotalSeconds;
             StoreLocal(stored.Record, null, isLocal: true, ttl);
             var op = NewOperation(OperationKind.Put, key, stored.Record, null, ttl, reports: false);
-            NextRepublish[key] = _now + _options.RepublishInterval;
+            _republish.Set(key, _now + _options.RepublishInterval);
             AddRoutingCandidates(op);
             Pump(op);
         }
@@ -72,11 +69,11 @@ internal sealed partial class DhtEngine
 
     private int Replicate(int budget)
     {
-        foreach (var key in DueKeys(_nextReplicate, _now))
+        foreach (var key in _replicate.TakeDue(_now))
         {
             if (!_storage.TryGet(key, _now, out var stored))
             {
-                NextReplicate.Remove(key);
+                _replicate.Remove(key);
                 continue;
             }
 
@@ -86,7 +83,7 @@ internal sealed partial class DhtEngine
             }
 
             budget--;
-            NextReplicate[key] = _now + Jittered(_options.ReplicationInterval);
+            _replicate.Set(key, _now + Jittered(_options.ReplicationInterval));
             if (stored.IsLocal)
             {
                 continue; // the publisher's republish covers it
@@ -119,30 +116,5 @@ internal sealed partial class DhtEngine
             AddRoutingCandidates(op);
             Pump(op);
         }
-    }
-
-    /// <summary>Keys whose time has come, in key order (never hash order).</summary>
-    /// <remarks>Runs on every maintenance tick of every node, and usually nothing is due: then it allocates nothing.</remarks>
-    private static List<NodeId> DueKeys(Dictionary<NodeId, Instant>? schedule, Instant now)
-    {
-        List<NodeId>? due = null;
-        if (schedule is not null)
-        {
-            foreach (var (key, at) in schedule)
-            {
-                if (at <= now)
-                {
-                    (due ??= []).Add(key);
-                }
-            }
-        }
-
-        if (due is null)
-        {
-            return NothingDue;
-        }
-
-        due.Sort();
-        return due;
     }
 }

@@ -361,7 +361,7 @@ internal sealed partial class DhtEngine
         rejection = _storage.TryStore(record, cas, LocalId, isLocal, _now, TimeSpan.FromSeconds(ttlSeconds));
         if (rejection == RecordRejection.None && isLocal)
         {
-            NextRepublish[record.Key] = _now + _options.RepublishInterval;
+            _republish.Set(record.Key, _now + _options.RepublishInterval);
         }
 
         return rejection;

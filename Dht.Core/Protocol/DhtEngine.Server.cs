@@ -121,9 +121,9 @@ internal sealed partial class DhtEngine
         {
             var ttl = TimeSpan.FromSeconds(Math.Min(request.TtlSeconds, _options.RecordTtl.TotalSeconds));
             rejection = _storage.TryStore(record, request.HasCas ? request.Cas : null, sender, isLocal: false, _now, ttl);
-            if (rejection == RecordRejection.None && _nextReplicate?.ContainsKey(record.Key) != true)
+            if (rejection == RecordRejection.None && !_replicate.Contains(record.Key))
             {
-                NextReplicate[record.Key] = _now + Jittered(_options.ReplicationInterval);
+                _replicate.Set(record.Key, _now + Jittered(_options.ReplicationInterval));
             }
         }
 

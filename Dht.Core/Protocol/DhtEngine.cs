@@ -93,8 +93,8 @@ internal sealed partial class DhtEngine : IDisposable
 
     // Created on first use: many engines never need them (the simulator runs up to a million engines in one process).
     private Dictionary<ulong, PendingProbe>? _probes;
-    private Dictionary<NodeId, Instant>? _nextRepublish;
-    private Dictionary<NodeId, Instant>? _nextReplicate;
+    private DueSchedule _republish = new(); // a struct, inline: never copy it
+    private DueSchedule _replicate = new(); // a struct, inline: never copy it
     private HashSet<NodeId>? _evictionChecks;
     private HashSet<NodeId>? _pendingVerifications;
     private RttEstimator _globalRtt;
@@ -365,10 +365,6 @@ internal sealed partial class DhtEngine : IDisposable
 
     private Dictionary<ulong, PendingProbe> Probes => _probes ??= [];
 
-    private Dictionary<NodeId, Instant> NextRepublish => _nextRepublish ??= [];
-
-    private Dictionary<NodeId, Instant> NextReplicate => _nextReplicate ??= [];
-
     private HashSet<NodeId> EvictionChecks => _evictionChecks ??= [];
 
     private HashSet<NodeId> PendingVerifications => _pendingVerifications ??= [];
@@ -441,7 +437,7 @@ internal sealed partial class DhtEngine : IDisposable
         }
 
         // The collections created on first use go again once empty (the next use creates them anew). None is walked in
-        // hash order: the sets and the probe table are only looked up, the schedules are read in key order (DueKeys).
+        // hash order: the sets and the probe table are only looked up, the schedules are read in key order (DueSchedule.TakeDue).
         if (_evictionChecks is { Count: 0 })
         {
             _evictionChecks = null;
@@ -457,15 +453,8 @@ internal sealed partial class DhtEngine : IDisposable
             _probes = null;
         }
 
-        if (_nextRepublish is { Count: 0 })
-        {
-            _nextRepublish = null;
-        }
-
-        if (_nextReplicate is { Count: 0 })
-        {
-            _nextReplicate = null;
-        }
+        _republish.TrimIfEmpty();
+        _replicate.TrimIfEmpty();
     }
 
     /// <summary>Timer heap slots allocated (tests check that bursts give their memory back).</summary>
