@@ -42,7 +42,7 @@ internal sealed partial class DhtEngine
 
     private int Republish(int budget)
     {
-        foreach (var key in _republish.TakeDue(_now))
+        foreach (var key in _republish.DueKeys(_now))
         {
             if (!_storage.TryGet(key, _now, out var stored) || !stored.IsLocal)
             {
@@ -69,7 +69,7 @@ internal sealed partial class DhtEngine
 
     private int Replicate(int budget)
     {
-        foreach (var key in _replicate.TakeDue(_now))
+        foreach (var key in _replicate.DueKeys(_now))
         {
             if (!_storage.TryGet(key, _now, out var stored))
             {

@@ -437,7 +437,7 @@ internal sealed partial class DhtEngine : IDisposable
         }
 
         // The collections created on first use go again once empty (the next use creates them anew). None is walked in
-        // hash order: the sets and the probe table are only looked up, the schedules are read in key order (DueSchedule.TakeDue).
+        // hash order: the sets and the probe table are only looked up, the schedules are read in key order (DueSchedule.DueKeys).
         if (_evictionChecks is { Count: 0 })
         {
             _evictionChecks = null;

@@ -8,13 +8,13 @@ namespace Dht.Protocol;
 /// <remarks>
 /// A mutable struct held inline in the engine (never copy it). The dictionary is created on the first key, and dropped
 /// again by <see cref="TrimIfEmpty"/>. The bound only ever errs low: <see cref="Set"/> lowers it, removing a key leaves
-/// it, and <see cref="TakeDue"/>, the only scan, sets it to the earliest time of every key, the due ones included (a due
+/// it, and <see cref="DueKeys"/>, the only scan, sets it to the earliest time of every key, the due ones included (a due
 /// key the caller leaves as it is stays due). So a scan skipped because the bound is in the future would have found
 /// nothing due.
 /// </remarks>
 internal struct DueSchedule
 {
-    /// <summary>The empty result of <see cref="TakeDue"/>; never modified.</summary>
+    /// <summary>The empty result of <see cref="DueKeys"/>; never modified.</summary>
     private static readonly List<NodeId> NothingDue = [];
 
     private Dictionary<NodeId, Instant>? _dueAt;
@@ -46,7 +46,7 @@ internal struct DueSchedule
     /// The keys due at <paramref name="now"/>, in key order (never hash order), in a new list; when nothing is due, a
     /// shared empty list (never modify it), and when the bound says nothing can be due, without reading the dictionary.
     /// </summary>
-    public List<NodeId> TakeDue(Instant now)
+    public List<NodeId> DueKeys(Instant now)
     {
         if (now < _noneBefore || _dueAt is null)
         {

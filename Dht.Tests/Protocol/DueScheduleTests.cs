@@ -42,7 +42,7 @@ public sealed class DueScheduleTests
                 default:
                     now += rng.NextInt32(30);
                     var expected = model.Where(p => p.Value.Ticks <= now).Select(p => p.Key).Order().ToList();
-                    var due = schedule.TakeDue(new Instant(now));
+                    var due = schedule.DueKeys(new Instant(now));
                     CollectionAssert.AreEqual(expected, due, $"step {step}; seed {seed}");
                     break;
             }
@@ -54,16 +54,16 @@ public sealed class DueScheduleTests
 
     /// <summary>A key left due by its caller (the engine's maintenance budget ran out) is returned again by the next scan.</summary>
     [TestMethod]
-    public void TakeDue_KeyLeftDue_IsDueAgain()
+    public void DueKeys_KeyLeftDue_IsDueAgain()
     {
         var schedule = new DueSchedule();
         var key = new NodeId(0, 0, 0, 42);
         schedule.Set(key, new Instant(100));
         schedule.Set(new NodeId(0, 0, 0, 43), new Instant(1_000));
-        Assert.AreEqual(0, schedule.TakeDue(new Instant(50)).Count);
-        CollectionAssert.AreEqual(new[] { key }, schedule.TakeDue(new Instant(100)));
-        CollectionAssert.AreEqual(new[] { key }, schedule.TakeDue(new Instant(101)));
+        Assert.AreEqual(0, schedule.DueKeys(new Instant(50)).Count);
+        CollectionAssert.AreEqual(new[] { key }, schedule.DueKeys(new Instant(100)));
+        CollectionAssert.AreEqual(new[] { key }, schedule.DueKeys(new Instant(101)));
         schedule.Set(key, new Instant(2_000));
-        Assert.AreEqual(0, schedule.TakeDue(new Instant(500)).Count);
+        Assert.AreEqual(0, schedule.DueKeys(new Instant(500)).Count);
     }
 }
