@@ -45,12 +45,16 @@ internal struct NodeNet
 
     public double AccessDelayMs;
 
-    public double Latitude;
+    /// <summary>
+    /// The node's position as a point on the unit sphere (x toward latitude 0, longitude 0; z toward the north pole),
+    /// computed once when the node is placed: the great-circle distance of every datagram then needs only basic
+    /// operations and one arcsine (<see cref="SimWorld"/>'s latency model).
+    /// </summary>
+    public double X;
 
-    public double Longitude;
+    public double Y;
 
-    /// <summary>cos(<see cref="Latitude"/> in radians), computed when the latitude is set (the great-circle formula needs it for both ends of every datagram).</summary>
-    public double CosLatitude;
+    public double Z;
 
     public bool BehindNat;
 }
@@ -78,7 +82,7 @@ internal sealed class SimNode
         _net = net;
         _engines = engines;
         _hot[index] = new NodeHot { ScheduledWake = long.MaxValue, ClockRate = 1.0 };
-        _net[index] = new NodeNet { Address = address, CosLatitude = 1.0 };
+        _net[index] = new NodeNet { Address = address, X = 1.0 };
     }
 
     public int Index { get; }
@@ -124,20 +128,24 @@ internal sealed class SimNode
         set => _net[Index].AccessDelayMs = value;
     }
 
-    public double Latitude
-    {
-        get => _net[Index].Latitude;
-        set
-        {
-            _net[Index].Latitude = value;
-            _net[Index].CosLatitude = Math.Cos(value * SimWorld.DegreesToRadians);
-        }
-    }
+    /// <summary>Latitude in degrees (set with <see cref="SetPosition"/>).</summary>
+    public double Latitude { get; private set; }
 
-    public double Longitude
+    /// <summary>Longitude in degrees (set with <see cref="SetPosition"/>).</summary>
+    public double Longitude { get; private set; }
+
+    /// <summary>Places the node at (<paramref name="latitude"/>, <paramref name="longitude"/>) degrees for the latency model.</summary>
+    public void SetPosition(double latitude, double longitude)
     {
-        get => _net[Index].Longitude;
-        set => _net[Index].Longitude = value;
+        Latitude = latitude;
+        Longitude = longitude;
+        var phi = latitude * SimWorld.DegreesToRadians;
+        var lambda = longitude * SimWorld.DegreesToRadians;
+        var cosPhi = DeterministicMath.Cos(phi);
+        ref var net = ref _net[Index];
+        net.X = cosPhi * DeterministicMath.Cos(lambda);
+        net.Y = cosPhi * DeterministicMath.Sin(lambda);
+        net.Z = DeterministicMath.Sin(phi);
     }
 
     public bool BehindNat

@@ -26,6 +26,6 @@ internal sealed partial class SimWorld
     {
         var u = 1 - _rng.NextDouble();
         var k = _scenario.Churn.Model == "exponential" ? 1.0 : shape;
-        return Math.Max(1, scale * Math.Pow(-Math.Log(u), 1 / k));
+        return Math.Max(1, scale * DeterministicMath.PowNonNegative(-DeterministicMath.Log(u), 1 / k));
     }
 }

@@ -21,7 +21,7 @@ internal sealed partial class SimWorld
         for (var c = 0; c < centers.Length; c++)
         {
             // Uniform on the sphere: latitude from asin of a uniform value.
-            centers[c] = (Math.Asin((2 * _netRng.NextDouble()) - 1) * 180 / Math.PI, (_netRng.NextDouble() * 360) - 180);
+            centers[c] = (DeterministicMath.Asin((2 * _netRng.NextDouble()) - 1) * 180 / Math.PI, (_netRng.NextDouble() * 360) - 180);
         }
 
         if (net.Latency == "matrix")
@@ -34,8 +34,9 @@ internal sealed partial class SimWorld
             var (lat, lon) = centers[_netRng.NextInt32(centers.Length)];
             var distance = net.ClusterRadiusKm * Math.Sqrt(_netRng.NextDouble());
             var bearing = _netRng.NextDouble() * 2 * Math.PI;
-            node.Latitude = Math.Clamp(lat + (distance / 111.0 * Math.Cos(bearing)), -89.9, 89.9);
-            node.Longitude = lon + (distance / (111.0 * Math.Max(0.1, Math.Cos(lat * Math.PI / 180))) * Math.Sin(bearing));
+            node.SetPosition(
+                Math.Clamp(lat + (distance / 111.0 * DeterministicMath.Cos(bearing)), -89.9, 89.9),
+                lon + (distance / (111.0 * Math.Max(0.1, DeterministicMath.Cos(lat * Math.PI / 180))) * DeterministicMath.Sin(bearing)));
             node.AccessDelayMs = net.AccessDelayMinMs + ((net.AccessDelayMaxMs - net.AccessDelayMinMs) * _netRng.NextDouble());
             node.BehindNat = _netRng.NextDouble() < net.NatFraction;
             if (node.BehindNat)
@@ -78,14 +79,18 @@ internal sealed partial class SimWorld
         }
     }
 
-    /// <summary>Haversine distance; the cosines of the latitudes are computed once per node (same values as here).</summary>
+    /// <summary>
+    /// Great-circle distance from the chord between the two nodes' points on the unit sphere: the central angle is
+    /// 2 asin(chord / 2). Basic operations and <see cref="DeterministicMath.Asin"/> only, so every machine computes the
+    /// same delay to the last bit (docs/simulator.md, "Determinism").
+    /// </summary>
     private static double GreatCircleKm(in NodeNet a, in NodeNet b)
     {
-        // Each sine once (the same values squared as computing it twice, so the same delays bit for bit).
-        var sinLat = Math.Sin((b.Latitude - a.Latitude) * DegreesToRadians / 2);
-        var sinLon = Math.Sin((b.Longitude - a.Longitude) * DegreesToRadians / 2);
-        var h = (sinLat * sinLat) + (a.CosLatitude * b.CosLatitude * sinLon * sinLon);
-        return 2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(h)));
+        var dx = a.X - b.X;
+        var dy = a.Y - b.Y;
+        var dz = a.Z - b.Z;
+        var halfChord = Math.Sqrt((dx * dx) + (dy * dy) + (dz * dz)) / 2;
+        return 2 * EarthRadiusKm * DeterministicMath.Asin(Math.Min(1, halfChord));
     }
 
     /// <summary>Median round-trip time over sampled node pairs (ms): the unit of latencyRtt in the summary.</summary>

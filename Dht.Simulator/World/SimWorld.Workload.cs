@@ -65,7 +65,7 @@ internal sealed partial class SimWorld
             return;
         }
 
-        var gap = -Math.Log(1 - _rng.NextDouble()) / rate;
+        var gap = -DeterministicMath.Log(1 - _rng.NextDouble()) / rate;
         var at = after + Math.Max(1, Ticks(gap));
         var isWrite = kind is WorkloadKind.Put or WorkloadKind.SignedPut;
         if (isWrite && _scenario.Workload.StopWritesSeconds is { } stop && at >= Ticks(stop))
