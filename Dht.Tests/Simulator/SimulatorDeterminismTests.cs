@@ -2,6 +2,7 @@ using Dht.Protocol;
 using Dht.Records;
 using Dht.Security;
 using Dht.Simulator.Crypto;
+using Dht.Simulator.Scenarios;
 using Dht.Tests.Support;
 
 namespace Dht.Tests.Simulator;
@@ -41,6 +42,36 @@ public sealed class SimulatorDeterminismTests
         Assert.AreEqual(firstEvents, secondEvents, $"event counts differ between two runs of seed {seed}");
         Assert.AreEqual(first, second, $"trace hashes differ between two runs of seed {seed}");
         Assert.AreNotEqual(first, other, $"seeds {seed} and {seed + 1} gave the same trace hash {first}");
+    }
+
+    /// <summary>
+    /// The trace of one small run that exercises every model at once (geographic latency with jitter, loss, bursts,
+    /// duplication, NAT, a partition that heals, clock drift, Weibull churn and the workload's exponential arrivals),
+    /// pinned: the same on every machine and every build that does not mean to change simulated runs. A failure is
+    /// either a change of behaviour (then deliberate: update the pin and record the new traces in
+    /// docs/benchmarks.md) or a platform that computes differently (a determinism bug to report with the machine).
+    /// </summary>
+    [TestMethod]
+    public void Run_EveryModelAtOnce_MatchesPinnedTrace()
+    {
+        const ulong seed = 21;
+        const string pinned = "6d369f6068227e09";
+        var scenario = SimRuns.Small(seed, nodes: 150, durationSeconds: 240);
+        scenario.Network.Loss = 0.01;
+        scenario.Network.BurstEnter = 0.01;
+        scenario.Network.Duplication = 0.01;
+        scenario.Network.NatFraction = 0.1;
+        scenario.Network.Partitions.Add(new PartitionSettings { StartSeconds = 100, EndSeconds = 140, Fraction = 0.3 });
+        scenario.ClockDriftPpm = 50;
+        scenario.Churn.Model = "weibull";
+        scenario.Churn.SessionScaleMinutes = 3;
+        scenario.Churn.DowntimeScaleMinutes = 1;
+        scenario.Churn.StartSeconds = 60;
+        using var world = SimRuns.Run(scenario);
+        Assert.IsGreaterThan(0, world.Accounting.DroppedLoss + world.Accounting.DroppedBurst, $"no loss drawn; seed {seed}");
+        Assert.IsGreaterThan(0, world.Accounting.DroppedPartition, $"no partition drop; seed {seed}");
+        Assert.IsGreaterThan(0, world.Accounting.DroppedNodeDown, $"no churn; seed {seed}");
+        Assert.AreEqual(pinned, world.TraceHash, $"seed {seed}, {world.Events} events: the trace differs from the pinned one. If this change is meant to alter simulated runs, pin the new trace here and record the new traces in docs/benchmarks.md; otherwise runs are not reproducible across builds or machines.");
     }
 
     [TestMethod]
