@@ -139,11 +139,7 @@ internal static class DeterministicMath
         // log(m) = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...) with s = (m − 1) / (m + 1), |s| < 0.172: 12 terms.
         var s = (m - 1) / (m + 1);
         var t = s * s;
-        var series = InverseOdds[^1];
-        for (var k = InverseOdds.Length - 2; k >= 0; k--)
-        {
-            series = (series * t) + InverseOdds[k];
-        }
+        var series = Polynomial(InverseOdds, t);
 
         return (exponent * Ln2Part1) + ((2 * s * series) + (exponent * Ln2Part2));
     }
@@ -170,11 +166,7 @@ internal static class DeterministicMath
         // result is subnormal, where it is rounded once).
         var n = Math.Round(x * OneOverLn2);
         var r = (x - (n * Ln2Part1)) - (n * Ln2Part2);
-        var series = InverseFactorials[^1];
-        for (var k = InverseFactorials.Length - 2; k >= 0; k--)
-        {
-            series = (series * r) + InverseFactorials[k];
-        }
+        var series = Polynomial(InverseFactorials, r);
 
         return Math.ScaleB(series, (int)n);
     }
@@ -251,15 +243,19 @@ internal static class DeterministicMath
     {
         // asin(a) = 2 asin(z) with z = a / sqrt(2 (1 + sqrt(1 − a^2))), the sine of half the angle.
         var z = a / Math.Sqrt(2 * (1 + Math.Sqrt(1 - (a * a))));
-        var t = z * z;
-        var coefficients = AsinSeries;
-        var series = coefficients[^1];
-        for (var n = coefficients.Length - 2; n >= 0; n--)
+        return 2 * (z * Polynomial(AsinSeries, z * z));
+    }
+
+    /// <summary>c[0] + c[1] x + c[2] x^2 + ... by Horner's rule, highest coefficient first.</summary>
+    private static double Polynomial(double[] c, double x)
+    {
+        var sum = c[^1];
+        for (var k = c.Length - 2; k >= 0; k--)
         {
-            series = (series * t) + coefficients[n];
+            sum = (sum * x) + c[k];
         }
 
-        return 2 * (z * series);
+        return sum;
     }
 
     private static double[] BuildInverseFactorials(int terms)
