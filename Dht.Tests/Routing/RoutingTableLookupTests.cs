@@ -59,6 +59,46 @@ public sealed class RoutingTableLookupTests
     }
 
     [TestMethod]
+    [DataRow(3UL, 0)]
+    [DataRow(5UL, 1)]
+    public void FindClosest_IdsSharingTheirFirst64Bits_OrderedByTheFullDistance(ulong seed, int splitBits)
+    {
+        // A bucket scan orders entries by the first 64 bits of their distance and falls back to the full distance only
+        // when those are equal. Ids chosen to share their first 64 bits (a cheap collision for whoever picks the ids)
+        // give equal keys for every target, so the fallback alone decides their order.
+        var rng = new Xoshiro256(seed);
+        var local = rng.NextNodeId();
+        var options = new RoutingOptions { K = 32, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0, BucketSplitBits = splitBits };
+        var table = new RoutingTable(local, options);
+        var shared = rng.NextNodeId().High64;
+        for (var i = 0; i < 24; i++)
+        {
+            var id = new NodeId(shared, rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64());
+            table.OnVerifiedReply(id, V4(i), At(i), null);
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            table.OnVerifiedReply(rng.NextNodeId(), V4(100 + i), At(100 + i), null);
+        }
+
+        var all = table.AllContacts().ToList();
+        Assert.IsGreaterThanOrEqualTo(20, all.Count(c => c.Id.High64 == shared), $"seed {seed}: the colliding ids are in the table");
+        var result = new List<Contact>();
+        for (var t = 0; t < 40; t++)
+        {
+            // Targets that share the prefix too, and random ones.
+            var target = t % 2 == 0 ? new NodeId(shared, rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64()) : rng.NextNodeId();
+            foreach (var count in new[] { 1, 3, 20, 60 })
+            {
+                var expected = all.OrderBy(c => c.Id.Xor(target)).Take(count).Select(c => c.Id).ToList();
+                table.FindClosest(target, count, result);
+                CollectionAssert.AreEqual(expected, result.Select(c => c.Id).ToList(), $"seed {seed}, target {target}, count {count}");
+            }
+        }
+    }
+
+    [TestMethod]
     [DataRow(1)]
     [DataRow(2)]
     public void SplitBuckets_EachSubBucketHoldsUpToK_AndRefreshTargetsLandInTheirSlot(int splitBits)
