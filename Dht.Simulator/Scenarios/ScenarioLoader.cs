@@ -76,7 +76,9 @@ internal static partial class ScenarioLoader
         if (unknown.Success)
         {
             var name = unknown.Groups[1].Value;
-            var full = field.Length == 0 ? name : field.EndsWith(name, StringComparison.Ordinal) ? field : $"{field}.{name}";
+            // The path already ends with the name, plainly or in brackets when it holds characters a plain path cannot.
+            var named = field.EndsWith(name, StringComparison.Ordinal) || field.EndsWith($"['{name}']", StringComparison.Ordinal);
+            var full = field.Length == 0 ? name : named ? field : $"{field}.{name}";
             return $"{full}: unknown field (at {where})";
         }
 

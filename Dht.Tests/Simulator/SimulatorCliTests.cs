@@ -19,6 +19,7 @@ public sealed class SimulatorCliTests
     [DataRow("""{ "workload": { "putsPerSecond": -1 } }""", "workload.putsPerSecond")]
     [DataRow("""{ "churn": { "model": "sometimes" } }""", "churn.model")]
     [DataRow("""{ "network": { "lossy": 0.1 } }""", "network.lossy")]
+    [DataRow("""{ "network": { "loss y]": 0.1 } }""", "network['loss y]']: unknown field")]
     [DataRow("""{ "crypto": "fast" }""", "crypto")]
     [DataRow("""{ "network": { "partitions": [ { "startSeconds": 50, "endSeconds": 10 } ] } }""", "network.partitions[0]")]
     [DataRow("""{ "nodes": 10, ]""", "invalid JSON")]
