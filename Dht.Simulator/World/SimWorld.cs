@@ -19,7 +19,7 @@ namespace Dht.Simulator.World;
 internal sealed partial class SimWorld : IDisposable
 {
     private readonly Scenario _scenario;
-    private readonly PriorityQueue<SimEvent, EventKey> _queue = new();
+    private readonly EventQueue _queue = new();
     private readonly Xoshiro256 _rng;
     private readonly Xoshiro256 _netRng;
     private readonly EngineOptions _engineOptions;
