@@ -4,6 +4,8 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 
+using Dht.Tests.Support;
+
 namespace Dht.Tests.Packaging;
 
 /// <summary>
@@ -20,7 +22,7 @@ public sealed class PackageConsumerTests
     [TestMethod]
     public void Pack_ConsumerProject_RestoresBuildsAndRuns()
     {
-        var root = FindRepositoryRoot();
+        var root = Repository.Root;
         var work = Directory.CreateTempSubdirectory("dht-pack-");
         // A version that was never in the global packages folder, so the consumer gets this build.
         var version = string.Create(CultureInfo.InvariantCulture,
@@ -120,19 +122,6 @@ public sealed class PackageConsumerTests
             Console.WriteLine("consumer ok");
             return 0;
             """);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dht.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Dht.sln above {AppContext.BaseDirectory}");
     }
 
     private static string GlobalPackagesFolder()

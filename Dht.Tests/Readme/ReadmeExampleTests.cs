@@ -1,3 +1,5 @@
+using Dht.Tests.Support;
+
 namespace Dht.Tests.Readme;
 
 [TestClass]
@@ -7,7 +9,7 @@ public sealed class ReadmeExampleTests
     [TestMethod]
     public void Readme_ContainsTheExampleVerbatim()
     {
-        var root = RepoRoot();
+        var root = Repository.Root;
         var source = File.ReadAllLines(Path.Combine(root, "Dht.Tests", "Readme", "ReadmeExample.cs"));
         var readme = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings("\n");
         var start = Array.FindIndex(source, l => l.Trim() == "// example:start");
@@ -30,16 +32,5 @@ public sealed class ReadmeExampleTests
         StringAssert.Contains(text, "cas write: 1 acks");
         StringAssert.Contains(text, "knows 1 contact(s)");
         Assert.IsTrue(File.Exists(Path.Combine(dir, "node.key")));
-    }
-
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Dht.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Dht.sln not found above " + AppContext.BaseDirectory);
     }
 }

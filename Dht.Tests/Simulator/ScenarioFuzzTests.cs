@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Dht.Protocol;
 using Dht.Simulator.Scenarios;
 
+using Dht.Tests.Support;
+
 namespace Dht.Tests.Simulator;
 
 /// <summary>
@@ -33,7 +35,7 @@ public sealed partial class ScenarioFuzzTests
     public void Load_MutatedScenarioFiles_ScenarioOrScenarioException(ulong seed)
     {
         var rng = new Xoshiro256(seed);
-        var directory = Path.Combine(RepositoryRoot(), "Dht.Simulator", "scenarios");
+        var directory = Path.Combine(Repository.Root, "Dht.Simulator", "scenarios");
         var files = Directory.GetFiles(directory, "*.json").Order(StringComparer.Ordinal).ToList();
         Assert.IsGreaterThanOrEqualTo(8, files.Count, string.Join(", ", files));
         var scratch = Path.Combine(Path.GetTempPath(), $"dht-fuzz-{Environment.ProcessId}-{seed}");
@@ -134,18 +136,6 @@ public sealed partial class ScenarioFuzzTests
         }
 
         return text;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Dht.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        Assert.IsNotNull(directory, "repository root (Dht.sln) not found above the test binaries");
-        return directory.FullName;
     }
 
     /// <summary>A JSON value after a colon: a number, a string, or a boolean.</summary>
