@@ -64,6 +64,9 @@ internal struct KBucket
 
     public readonly int IndexOfReplacement(NodeId id, PeerDirectory directory) => Find(Replacements, id, directory);
 
+    /// <summary>Makes room for <paramref name="contacts"/> contacts (within <paramref name="capacityLimit"/>) in one step.</summary>
+    public void Reserve(int contacts, int capacityLimit) => _contacts = Grow(_contacts, contacts, capacityLimit);
+
     /// <summary>Appends at the tail (most recently seen). The caller keeps <see cref="Count"/> within K.</summary>
     public void Append(ContactEntry entry, int capacityLimit) => Insert(entry, _count, capacityLimit);
 

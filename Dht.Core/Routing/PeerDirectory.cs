@@ -52,6 +52,26 @@ internal sealed class PeerDirectory
         return handle;
     }
 
+    /// <summary>
+    /// <see cref="Acquire(NodeId, PeerAddress)"/> given a handle that may already hold the pair: when it does, its count
+    /// goes up without a lookup in the index. Any other <paramref name="hint"/> (a free slot, another pair, out of range)
+    /// falls back to the lookup, so a wrong hint costs time, never a wrong handle.
+    /// </summary>
+    public int AcquireHinted(NodeId id, PeerAddress address, int hint)
+    {
+        if ((uint)hint < (uint)_used)
+        {
+            ref var slot = ref _slots[hint];
+            if (slot.References > 0 && slot.Id == id && slot.Address == address)
+            {
+                slot.References++;
+                return hint;
+            }
+        }
+
+        return Acquire(id, address);
+    }
+
     /// <summary>Finds the handle of a pair without taking a reference.</summary>
     public bool TryFind(NodeId id, PeerAddress address, out int handle) => _index.TryGetValue(new PeerKey(id, address), out handle);
 

@@ -112,7 +112,16 @@ internal sealed partial class RoutingTable
     /// Records a valid authenticated reply from <paramref name="id"/> at <paramref name="address"/> to one of our
     /// requests: the only way a node enters the buckets. See <see cref="AdmitResult"/> for what the engine must do next.
     /// </summary>
-    public AdmitResult OnVerifiedReply(NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
+    /// <param name="id">The node that replied.</param>
+    /// <param name="address">Where the reply came from.</param>
+    /// <param name="now">The engine's current time.</param>
+    /// <param name="rtt">The request's round-trip time, when known.</param>
+    /// <param name="directoryHint">
+    /// A directory handle the caller holds on the pair (<paramref name="id"/>, <paramref name="address"/>): a new contact
+    /// then takes its reference without a lookup in the directory's index (the simulator's warm start fills 10^7-10^8
+    /// table slots). Any other value costs that lookup, nothing else.
+    /// </param>
+    public AdmitResult OnVerifiedReply(NodeId id, PeerAddress address, Instant now, TimeSpan? rtt, int directoryHint = NoPeer)
     {
         var invalid = id.IsZero ? RejectReason.ZeroId
             : id == LocalId ? RejectReason.LocalId
@@ -128,7 +137,7 @@ internal sealed partial class RoutingTable
         var position = HasBucket(index) ? _buckets[index].IndexOf(id, _directory) : -1;
         return position >= 0
             ? UpdateExisting(ref _buckets[index], position, address, now, rtt)
-            : AdmitNew(index, id, address, now, rtt);
+            : AdmitNew(index, id, address, now, rtt, directoryHint);
     }
 
     /// <summary>
@@ -307,7 +316,7 @@ internal sealed partial class RoutingTable
         return AdmitResult.Updated;
     }
 
-    private AdmitResult AdmitNew(int index, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
+    private AdmitResult AdmitNew(int index, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt, int directoryHint)
     {
         var exists = HasBucket(index);
         var full = exists && _buckets[index].Count >= _options.K;
@@ -326,7 +335,7 @@ internal sealed partial class RoutingTable
         ref var bucket = ref CreateBucket(index, now);
         if (!toCache)
         {
-            var entry = TakeOrCreate(ref bucket, id, address, now, rtt);
+            var entry = TakeOrCreate(ref bucket, id, address, now, rtt, directoryHint);
             Contact? evicted = null;
             if (victim >= 0)
             {
@@ -347,7 +356,7 @@ internal sealed partial class RoutingTable
             return AdmitResult.Rejected(RejectReason.BucketFull, ping);
         }
 
-        var cached = TakeOrCreate(ref bucket, id, address, now, rtt);
+        var cached = TakeOrCreate(ref bucket, id, address, now, rtt, directoryHint);
         bucket.AddReplacement(cached, _options.ReplacementCacheSize, _options.MaxContactsPerSubnetPerBucket, _directory);
         return new AdmitResult(AdmitOutcome.AddedToReplacementCache, RejectReason.None, ping, null);
     }
@@ -356,10 +365,10 @@ internal sealed partial class RoutingTable
     /// The node's replacement-cache entry (taken out of the cache) or a new entry holding a fresh directory reference,
     /// refreshed with this reply.
     /// </summary>
-    private ContactEntry TakeOrCreate(ref KBucket bucket, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt)
+    private ContactEntry TakeOrCreate(ref KBucket bucket, NodeId id, PeerAddress address, Instant now, TimeSpan? rtt, int directoryHint)
     {
         var cached = bucket.IndexOfReplacement(id, _directory);
-        var entry = cached >= 0 ? bucket.RemoveReplacementAt(cached) : new ContactEntry(_directory.Acquire(id, address), id, Stamp(now));
+        var entry = cached >= 0 ? bucket.RemoveReplacementAt(cached) : new ContactEntry(_directory.AcquireHinted(id, address, directoryHint), id, Stamp(now));
         Refresh(ref entry, address, now, rtt);
         return entry;
     }
@@ -519,6 +528,27 @@ internal sealed partial class RoutingTable
 
     /// <summary>True when slot <paramref name="index"/> holds a bucket (false for -1, "no slot").</summary>
     private bool HasBucket(int index) => (uint)index < (uint)_buckets.Length && _buckets[index].Exists;
+
+    /// <summary>
+    /// For a bulk fill that creates buckets in ascending slot order (the simulator's warm start): gives the bucket array
+    /// <paramref name="slots"/> slots at once, where creating each bucket would grow it by one. Changes no contact and
+    /// no later behaviour.
+    /// </summary>
+    internal void ReserveSlots(int slots)
+    {
+        if (slots > _buckets.Length)
+        {
+            Array.Resize(ref _buckets, slots);
+        }
+    }
+
+    /// <summary>
+    /// For a bulk fill: creates the bucket at <paramref name="slot"/> as the first reply for it would (so call it just
+    /// before that reply, with the same <paramref name="now"/>) and gives it room for <paramref name="contacts"/> contacts
+    /// (at most K) at once.
+    /// </summary>
+    internal void ReserveBucket(int slot, int contacts, Instant now) =>
+        CreateBucket(slot, now).Reserve(Math.Min(contacts, _options.K), _options.K);
 
     /// <summary>
     /// The bucket at <paramref name="index"/>, created (and the array grown) when missing. The reference is into the

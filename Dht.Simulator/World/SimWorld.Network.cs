@@ -62,7 +62,14 @@ internal sealed partial class SimWorld
     public double OneWayDelayMs(SimNode a, SimNode b) => OneWayDelayMs(a.Index, b.Index);
 
     /// <summary>Mean one-way delay between the nodes at indexes <paramref name="a"/> and <paramref name="b"/> in ms (before jitter).</summary>
-    private double OneWayDelayMs(int a, int b)
+    private double OneWayDelayMs(int a, int b) => OneWayDelayMs(a, in _net[a], b, in _net[b]);
+
+    /// <summary>
+    /// The same delay from the two nodes' network state passed in (<paramref name="from"/> is node <paramref name="a"/>'s,
+    /// <paramref name="to"/> node <paramref name="b"/>'s, possibly copies): the warm start reads its contacts' state from
+    /// a copy laid out in id order.
+    /// </summary>
+    private double OneWayDelayMs(int a, in NodeNet from, int b, in NodeNet to)
     {
         var net = _scenario.Network;
         switch (net.Latency)
@@ -73,8 +80,6 @@ internal sealed partial class SimWorld
                 var m = _rttMatrix!;
                 return m[a % m.Length][b % m.Length] / 2;
             default:
-                ref readonly var from = ref _net[a];
-                ref readonly var to = ref _net[b];
                 return from.AccessDelayMs + to.AccessDelayMs + (GreatCircleKm(from, to) * RouteInflation / FibreKmPerMs);
         }
     }

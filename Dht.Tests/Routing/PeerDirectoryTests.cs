@@ -56,6 +56,44 @@ public sealed class PeerDirectoryTests
     }
 
     [TestMethod]
+    public void AcquireHinted_HintHoldsThePair_SameHandleOneMoreReference()
+    {
+        var directory = new PeerDirectory();
+        var a = directory.Acquire(IdInBucket(3, 1), V4(1));
+
+        Assert.AreEqual(a, directory.AcquireHinted(IdInBucket(3, 1), V4(1), a));
+        Assert.AreEqual(2, directory.ReferencesOf(a));
+        Assert.AreEqual(1, directory.Count);
+    }
+
+    /// <summary>
+    /// A hint that does not hold the pair (another id, another address, a freed slot, out of range, none) costs the
+    /// index lookup and nothing else: the pair's own handle comes back, or a new one, and no other slot's count moves.
+    /// </summary>
+    [TestMethod]
+    public void AcquireHinted_WrongHint_SameResultAsAcquire()
+    {
+        var directory = new PeerDirectory();
+        var a = directory.Acquire(IdInBucket(3, 1), V4(1));
+        var b = directory.Acquire(IdInBucket(3, 2), V4(2));
+        var freed = directory.Acquire(IdInBucket(3, 3), V4(3));
+        directory.Release(freed);
+
+        foreach (var hint in new[] { b, freed, -1, 99, int.MaxValue })
+        {
+            Assert.AreEqual(a, directory.AcquireHinted(IdInBucket(3, 1), V4(1), hint), $"hint {hint}");
+        }
+
+        Assert.AreEqual(6, directory.ReferencesOf(a));
+        Assert.AreEqual(1, directory.ReferencesOf(b), "the hinted slot of another pair is untouched");
+        Assert.AreNotEqual(b, directory.AcquireHinted(IdInBucket(3, 2), V4(9), b), "same id, other address: a new pair");
+        var fresh = directory.AcquireHinted(IdInBucket(3, 4), V4(4), a);
+        Assert.AreEqual(IdInBucket(3, 4), directory.IdOf(fresh));
+        Assert.AreEqual(1, directory.ReferencesOf(fresh));
+        Assert.AreEqual(4, directory.Count);
+    }
+
+    [TestMethod]
     public void Release_NotHeld_Throws()
     {
         var directory = new PeerDirectory();

@@ -297,4 +297,72 @@ public sealed class RoutingTableStorageTests
             Assert.AreEqual(pair.Count(), directory.ReferencesOf(handle), $"{pair.Key}; {context}");
         }
     }
+
+    /// <summary>
+    /// The simulator's warm start fills a table in bulk: the bucket array sized once, each bucket created with room for
+    /// its contacts just before its first reply, and replies that pass the directory handle they hold. The table must
+    /// come out exactly as from the same replies one at a time: contacts in order with their addresses, stamps, failures
+    /// and RTTs, the refresh due times (drawn as each bucket is created), the count and the directory references.
+    /// Split buckets and a pick that repeats a contact included; seeded.
+    /// </summary>
+    [TestMethod]
+    [DataRow(0, 5UL)]
+    [DataRow(1, 6UL)]
+    public void BulkFill_ReservedWithHints_SameTableAsOneReplyAtATime(int splitBits, ulong seed)
+    {
+        var options = SmallOptions();
+        options.BucketSplitBits = splitBits;
+        var rng = new Xoshiro256(seed);
+        var replies = new List<(int Slot, NodeId Id, PeerAddress Address, TimeSpan Rtt)>();
+        var probe = new RoutingTable(Local, options);
+        for (var cpl = 0; cpl < 12; cpl++)
+        {
+            for (var i = 0; i < 1 + rng.NextInt32(2 * options.K); i++)
+            {
+                var id = IdInBucket(cpl, rng.NextUInt64() >> 1);
+                replies.Add((probe.SlotOf(id), id, V4((cpl * 256) + i), TimeSpan.FromMilliseconds(1 + rng.NextInt32(300))));
+            }
+        }
+
+        replies.Add(replies[3]); // a repeated pick updates the contact
+        var ordered = replies.Select((r, i) => (r, i)).OrderBy(x => x.r.Slot).ThenBy(x => x.i).Select(x => x.r).ToList();
+        var now = At(7);
+
+        var plain = new RoutingTable(Local, options, new PeerDirectory());
+        foreach (var r in ordered)
+        {
+            plain.OnVerifiedReply(r.Id, r.Address, now, r.Rtt);
+        }
+
+        var directory = new PeerDirectory();
+        var handles = ordered.Select(r => directory.Acquire(r.Id, r.Address)).ToList();
+        var bulk = new RoutingTable(Local, options, directory);
+        bulk.ReserveSlots(ordered[^1].Slot + 1);
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            if (i == 0 || ordered[i].Slot != ordered[i - 1].Slot)
+            {
+                bulk.ReserveBucket(ordered[i].Slot, ordered.Count(r => r.Slot == ordered[i].Slot), now);
+            }
+
+            bulk.OnVerifiedReply(ordered[i].Id, ordered[i].Address, now, ordered[i].Rtt, handles[i]);
+        }
+
+        foreach (var handle in handles)
+        {
+            directory.Release(handle);
+        }
+
+        static string Describe(RoutingTable table) => string.Join("\n", table.AllContacts().Select(c =>
+            $"{c} rtt {c.Rtt.Srtt} due {table.RefreshDueAt(c.Id)}"));
+        Assert.IsGreaterThan(options.K * 4, plain.Count, $"seed {seed}");
+        Assert.AreEqual(Describe(plain), Describe(bulk), $"seed {seed}");
+        Assert.AreEqual(plain.Count, bulk.Count, $"seed {seed}");
+        Assert.AreEqual(plain.Directory.Count, directory.Count, $"seed {seed}");
+        foreach (var c in bulk.AllContacts())
+        {
+            Assert.IsTrue(directory.TryFind(c.Id, c.Address, out var handle), $"seed {seed}");
+            Assert.AreEqual(1, directory.ReferencesOf(handle), $"one reference per contact; seed {seed}");
+        }
+    }
 }
