@@ -16,7 +16,9 @@ namespace Dht.Routing;
 /// simulated node's id and address are stored once per process however many tables list it.</para>
 /// <para>Memory: one 64-byte slot and one dictionary entry per distinct live pair; the slot array only grows
 /// (doubling), freed slots are kept on a free list. Not thread-safe: every table sharing a directory must be used
-/// from one thread at a time (the simulator is single-threaded; a <c>DhtNode</c>'s engine has its own).</para>
+/// from one thread at a time (the simulator's event loop is single-threaded; a <c>DhtNode</c>'s engine has its own).
+/// The one exception is <see cref="AcquireHinted"/> with right hints, which the simulator's warm start calls from
+/// several threads.</para>
 /// </remarks>
 internal sealed class PeerDirectory
 {
@@ -55,7 +57,10 @@ internal sealed class PeerDirectory
     /// <summary>
     /// <see cref="Acquire(NodeId, PeerAddress)"/> given a handle that may already hold the pair: when it does, its count
     /// goes up without a lookup in the index. Any other <paramref name="hint"/> (a free slot, another pair, out of range)
-    /// falls back to the lookup, so a wrong hint costs time, never a wrong handle.
+    /// falls back to the lookup, so a wrong hint costs time, never a wrong handle. With a right hint the count is raised
+    /// atomically, so several threads may acquire pairs through hints they hold at once, provided nothing else changes
+    /// the directory meanwhile (the simulator's warm start fills tables in parallel this way); the directory is otherwise
+    /// single-threaded.
     /// </summary>
     public int AcquireHinted(NodeId id, PeerAddress address, int hint)
     {
@@ -64,7 +69,9 @@ internal sealed class PeerDirectory
             ref var slot = ref _slots[hint];
             if (slot.References > 0 && slot.Id == id && slot.Address == address)
             {
-                slot.References++;
+                // Atomic: the simulator's warm start fills tables on several threads, which share only these counts
+                // (each thread's hints hold the pairs, so no slot is freed or reused meanwhile).
+                Interlocked.Increment(ref slot.References);
                 return hint;
             }
         }

@@ -197,68 +197,98 @@ internal sealed partial class SimWorld
             MarkUp(node);
         }
 
+        // Nodes are filled a chunk at a time in two steps. The plan, on this thread: each node's bucket ranges and its
+        // picks, drawn from the world's generator in the same order as always. Then the fill: each table is filled by one
+        // thread, in the plan's order, while other threads fill other tables. A table's contents depend only on its own
+        // replies; the tables share the directory, read-only here except for the reference counts of the handles the
+        // warm start holds, which the hinted acquire raises atomically. So the tables (and every trace) are the same
+        // whatever the threads and their timing. Knowing a node's last bucket before its first reply, the table sizes
+        // its bucket array once instead of growing it by one slot per new bucket (7 KB of garbage per node at 10^5).
         var now = _now;
         var split = _engineOptions.Routing.BucketSplitBits;
-        var ranges = new List<(int Slot, int Lo, int Hi)>();
-        foreach (var node in _nodes)
+        const int ChunkNodes = 4096;
+        var plans = new List<WarmBucket>[ChunkNodes];
+        for (var i = 0; i < plans.Length; i++)
         {
-            var table = node.Engine!.Routing;
+            plans[i] = [];
+        }
 
-            // First the id ranges of the node's buckets, then the picks: knowing the last bucket, the table sizes its
-            // bucket array once instead of growing it by one slot per new bucket (7 KB of garbage per node at 10^5).
-            ranges.Clear();
-            for (var bucket = 0; bucket < 256; bucket++)
+        var picks = new List<int>();
+        for (var first = 0; first < _nodes.Count; first += ChunkNodes)
+        {
+            var count = Math.Min(ChunkNodes, _nodes.Count - first);
+            picks.Clear();
+            for (var c = 0; c < count; c++)
             {
-                // Ids in this bucket share the first `bucket` bits with the node and differ at the next one; with split
-                // buckets each sub-bucket also fixes the `split` bits after that.
-                var bits = Math.Min(256, bucket + 1 + split);
-                var anywhere = false;
-                for (var sub = 0; sub < 1 << (bits - bucket - 1); sub++)
+                var node = _nodes[first + c];
+                var table = node.Engine!.Routing;
+                var plan = plans[c];
+                plan.Clear();
+                for (var bucket = 0; bucket < 256; bucket++)
                 {
-                    var prefix = node.Id.FlipBit(bucket).WithBits(bucket + 1, bits - bucket - 1, sub);
-
-                    var (lo, hi) = PrefixRange(ids, prefix, bits);
-                    if (hi > lo)
+                    // Ids in this bucket share the first `bucket` bits with the node and differ at the next one; with
+                    // split buckets each sub-bucket also fixes the `split` bits after that.
+                    var bits = Math.Min(256, bucket + 1 + split);
+                    var anywhere = false;
+                    for (var sub = 0; sub < 1 << (bits - bucket - 1); sub++)
                     {
+                        var prefix = node.Id.FlipBit(bucket).WithBits(bucket + 1, bits - bucket - 1, sub);
+                        var (lo, hi) = PrefixRange(ids, prefix, bits);
+                        if (hi <= lo)
+                        {
+                            continue;
+                        }
+
                         anywhere = true;
-                        ranges.Add((table.SlotOf(ids[lo]), lo, hi));
+                        var take = Math.Min(_scenario.K, hi - lo);
+                        plan.Add(new WarmBucket(table.SlotOf(ids[lo]), picks.Count, take));
+                        for (var t = 0; t < take; t++)
+                        {
+                            picks.Add(lo + (take == hi - lo ? t : _rng.NextInt32(hi - lo)));
+                        }
+                    }
+
+                    if (!anywhere && bucket > 40)
+                    {
+                        break;
                     }
                 }
-
-                if (!anywhere && bucket > 40)
-                {
-                    break;
-                }
             }
 
-            if (ranges.Count > 0)
+            Parallel.For(0, count, c =>
             {
-                table.ReserveSlots(ranges[^1].Slot + 1);
-            }
-
-            foreach (var (slot, lo, hi) in ranges)
-            {
-                var take = Math.Min(_scenario.K, hi - lo);
-                table.ReserveBucket(slot, take, node.LocalTime(now));
-                for (var t = 0; t < take; t++)
+                var node = _nodes[first + c];
+                var table = node.Engine!.Routing;
+                var plan = plans[c];
+                var at = node.LocalTime(now);
+                if (plan.Count > 0)
                 {
-                    ref readonly var pick = ref peers[lo + (take == hi - lo ? t : _rng.NextInt32(hi - lo))];
-                    // Contacts enter a table only through a verified reply, which gives one RTT sample: the base RTT.
-                    var rtt = TimeSpan.FromMilliseconds(2 * OneWayDelayMs(node.Index, in _net[node.Index], pick.Index, in pick.Net));
-                    table.OnVerifiedReply(pick.Id, pick.Net.Address, node.LocalTime(now), rtt, pick.Handle);
+                    table.ReserveSlots(plan[^1].Slot + 1);
                 }
-            }
+
+                foreach (var bucket in plan)
+                {
+                    table.ReserveBucket(bucket.Slot, bucket.Take, at);
+                    for (var t = 0; t < bucket.Take; t++)
+                    {
+                        ref readonly var pick = ref peers[picks[bucket.FirstPick + t]];
+                        // Contacts enter a table only through a verified reply, which gives one RTT sample: the base RTT.
+                        var rtt = TimeSpan.FromMilliseconds(2 * OneWayDelayMs(node.Index, in _net[node.Index], pick.Index, in pick.Net));
+                        table.OnVerifiedReply(pick.Id, pick.Net.Address, at, rtt, pick.Handle);
+                    }
+                }
+            });
+        }
+
+        foreach (ref readonly var peer in peers.AsSpan())
+        {
+            _directory.Release(peer.Handle);
         }
 
         // The tables are as fresh as after a refresh, but a running network does not refresh in step: each bucket's first
         // refresh falls due at a random instant between one and two refresh intervals from now. Without this every bucket
         // of every node fell due at the same instant (at 10^5 nodes a burst of 1.6 M refresh lookups that exhausted
         // memory). Its own seeded stream: the draws above and the first refresh interval are unchanged.
-        foreach (ref readonly var peer in peers.AsSpan())
-        {
-            _directory.Release(peer.Handle);
-        }
-
         var spread = new Xoshiro256(_scenario.Seed ^ 0x72656672657368UL);
         foreach (var node in _nodes)
         {
@@ -305,6 +335,9 @@ internal sealed partial class SimWorld
 
         return lo;
     }
+
+    /// <summary>One bucket of a node's warm-start plan: its slot, and where its picks start and how many there are.</summary>
+    private readonly record struct WarmBucket(int Slot, int FirstPick, int Take);
 
     /// <summary>A contact as the warm start reads it: id, node index and a copy of the node's network state.</summary>
     private readonly struct WarmPeer(NodeId id, int index, NodeNet net, int handle)

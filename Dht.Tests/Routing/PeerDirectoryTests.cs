@@ -67,6 +67,27 @@ public sealed class PeerDirectoryTests
     }
 
     /// <summary>
+    /// The simulator's warm start acquires through hints from several threads at once: no increment may be lost (with
+    /// a plain increment, two threads racing on one slot lose some on a machine with two or more cores).
+    /// </summary>
+    [TestMethod]
+    public void AcquireHinted_TwoThreadsOnOneSlot_EveryReferenceCounted()
+    {
+        const int PerThread = 200_000;
+        var directory = new PeerDirectory();
+        var a = directory.Acquire(IdInBucket(3, 1), V4(1));
+        Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, _ =>
+        {
+            for (var i = 0; i < PerThread; i++)
+            {
+                directory.AcquireHinted(IdInBucket(3, 1), V4(1), a);
+            }
+        });
+
+        Assert.AreEqual(1 + (2 * PerThread), directory.ReferencesOf(a));
+    }
+
+    /// <summary>
     /// A hint that does not hold the pair (another id, another address, a freed slot, out of range, none) costs the
     /// index lookup and nothing else: the pair's own handle comes back, or a new one, and no other slot's count moves.
     /// </summary>
