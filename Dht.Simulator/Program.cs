@@ -101,7 +101,7 @@ internal static class Program
             world.ReplayCommand = replay;
             var rtt = world.MedianRttMs();
             ui.Line(string.Create(CultureInfo.InvariantCulture,
-                $"{scenario.Name}: {scenario.Nodes:N0} nodes, {(real ? "real" : "modeled")} crypto, seed {scenario.Seed}, {scenario.DurationSeconds:0.#} s simulated; setup {wall.Elapsed.TotalSeconds:0.0} s, rtt median {rtt:0.0} ms"));
+                $"{scenario.Name}: {scenario.Nodes:N0} nodes, {(real ? "real" : "modeled")} crypto, seed {scenario.Seed}, {scenario.DurationSeconds:0.#} s simulated; nodes placed in {wall.Elapsed.TotalSeconds:0.0} s, rtt median {rtt:0.0} ms"));
             try
             {
                 ui.Run(world, wall);
