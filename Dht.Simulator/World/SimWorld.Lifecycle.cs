@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dht.Protocol;
+using Dht.Routing;
 
 namespace Dht.Simulator.World;
 
@@ -280,7 +281,14 @@ internal sealed partial class SimWorld
                         ref readonly var pick = ref peers[picks[bucket.FirstPick + t]];
                         // Contacts enter a table only through a verified reply, which gives one RTT sample: the base RTT.
                         var rtt = TimeSpan.FromMilliseconds(2 * OneWayDelayMs(node.Index, in _net[node.Index], pick.Index, in pick.Net));
-                        table.OnVerifiedReply(pick.Id, pick.Net.Address, at, rtt, pick.Handle);
+                        var admitted = table.OnVerifiedReply(pick.Id, pick.Net.Address, at, rtt, pick.Handle);
+
+                        // A bucket gets at most k picks, so a reply only adds or refreshes: nothing is evicted or cached,
+                        // which would change the shared directory from this thread. Say so loudly if that ever changes.
+                        if (admitted.Outcome is not (AdmitOutcome.Added or AdmitOutcome.Updated) || admitted.Evicted is not null)
+                        {
+                            throw new InvalidOperationException($"Warm start: node {node.Index} admitted a contact as {admitted.Outcome} ({admitted.Reason}); the parallel fill expects only additions and refreshes.");
+                        }
                     }
                 }
             });
