@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Dht.Protocol;
 using Dht.Routing;
 
@@ -199,8 +200,9 @@ internal sealed partial class SimWorld
             MarkUp(node);
         }
 
-        // Nodes are filled a chunk at a time in two steps. The plan, on this thread: each node's bucket ranges and its
-        // picks, drawn from the world's generator in the same order as always. Then the fill: each table is filled by one
+        // Nodes are filled a chunk at a time in two steps. The plan: each node's bucket ranges (on every core: they depend
+        // on the ids alone), then its picks, drawn on this thread from the world's generator in the same order as always.
+        // Then the fill: each table is filled by one
         // thread, in the plan's order, while other threads fill other tables. A table's contents depend only on its own
         // replies; the tables share the directory, read-only here except for the reference counts of the handles the
         // warm start holds, which the hinted acquire raises atomically. So the tables (and every trace) are the same
@@ -224,8 +226,7 @@ internal sealed partial class SimWorld
         for (var first = 0; first < _nodes.Count; first += ChunkNodes)
         {
             var count = Math.Min(ChunkNodes, _nodes.Count - first);
-            picks.Clear();
-            for (var c = 0; c < count; c++)
+            Parallel.For(0, count, c =>
             {
                 var node = _nodes[first + c];
                 var table = node.Engine!.Routing;
@@ -241,23 +242,29 @@ internal sealed partial class SimWorld
                     {
                         var prefix = node.Id.FlipBit(bucket).WithBits(bucket + 1, bits - bucket - 1, sub);
                         var (lo, hi) = PrefixRange(ids, prefix, bits);
-                        if (hi <= lo)
+                        if (hi > lo)
                         {
-                            continue;
-                        }
-
-                        anywhere = true;
-                        var take = Math.Min(_scenario.K, hi - lo);
-                        plan.Add(new WarmBucket(table.SlotOf(ids[lo]), picks.Count, take));
-                        for (var t = 0; t < take; t++)
-                        {
-                            picks.Add(lo + (take == hi - lo ? t : _rng.NextInt32(hi - lo)));
+                            anywhere = true;
+                            plan.Add(new WarmBucket(table.SlotOf(ids[lo]), lo, hi, 0, Math.Min(_scenario.K, hi - lo)));
                         }
                     }
 
                     if (!anywhere && bucket > 40)
                     {
                         break;
+                    }
+                }
+            });
+
+            picks.Clear();
+            for (var c = 0; c < count; c++)
+            {
+                foreach (ref var bucket in CollectionsMarshal.AsSpan(plans[c]))
+                {
+                    bucket.FirstPick = picks.Count;
+                    for (var t = 0; t < bucket.Take; t++)
+                    {
+                        picks.Add(bucket.Lo + (bucket.Take == bucket.Hi - bucket.Lo ? t : _rng.NextInt32(bucket.Hi - bucket.Lo)));
                     }
                 }
             }
@@ -356,8 +363,11 @@ internal sealed partial class SimWorld
         return lo;
     }
 
-    /// <summary>One bucket of a node's warm-start plan: its slot, and where its picks start and how many there are.</summary>
-    private readonly record struct WarmBucket(int Slot, int FirstPick, int Take);
+    /// <summary>
+    /// One bucket of a node's warm-start plan: its slot, its range of sorted ids, and where its picks start and how many
+    /// there are.
+    /// </summary>
+    private record struct WarmBucket(int Slot, int Lo, int Hi, int FirstPick, int Take);
 
     /// <summary>A contact as the warm start reads it: id, node index and a copy of the node's network state.</summary>
     private readonly struct WarmPeer(NodeId id, int index, NodeNet net, int handle)
