@@ -200,14 +200,14 @@ internal sealed partial class SimWorld
             MarkUp(node);
         }
 
-        // Nodes are filled a chunk at a time in two steps. The plan: each node's bucket ranges (on every core: they depend
-        // on the ids alone), then its picks, drawn on this thread from the world's generator in the same order as always.
-        // Then the fill: each table is filled by one
-        // thread, in the plan's order, while other threads fill other tables. A table's contents depend only on its own
-        // replies; the tables share the directory, read-only here except for the reference counts of the handles the
-        // warm start holds, which the hinted acquire raises atomically. So the tables (and every trace) are the same
-        // whatever the threads and their timing. Knowing a node's last bucket before its first reply, the table sizes
-        // its bucket array once instead of growing it by one slot per new bucket (7 KB of garbage per node at 10^5).
+        // Nodes are filled a chunk at a time in three steps: each node's bucket ranges, on every core (they depend on the
+        // ids alone); its picks, drawn on this thread from the world's generator in the same order as always; then the
+        // fill, each table by one thread in the plan's order while other threads fill other tables. A table's contents
+        // depend only on its own replies; the tables share the directory, read-only here except for the reference counts
+        // of the handles the warm start holds, which the hinted acquire raises atomically. So the tables (and every
+        // trace) are the same whatever the threads and their timing. Knowing a node's last bucket before its first
+        // reply, the table sizes its bucket array once instead of growing it by one slot per new bucket (7 KB of garbage
+        // per node at 10^5).
         var now = _now;
         var split = _engineOptions.Routing.BucketSplitBits;
         const int ChunkNodes = 4096;
