@@ -63,9 +63,9 @@ public sealed class RoutingTableLookupTests
     [DataRow(5UL, 1)]
     public void FindClosest_IdsSharingTheirFirst64Bits_OrderedByTheFullDistance(ulong seed, int splitBits)
     {
-        // A bucket scan orders entries by the first 64 bits of their distance and falls back to the full distance only
-        // when those are equal. Ids chosen to share their first 64 bits (a cheap collision for whoever picks the ids)
-        // give equal keys for every target, so the fallback alone decides their order.
+        // Ids chosen to share their first 64 bits (a cheap collision for whoever picks the ids) differ only further on:
+        // the closest ones must still come out in the order of the full distance. This guards any shortcut that orders
+        // a bucket by a prefix of the distance (one was tried: docs/benchmarks-history.md, "fourth round").
         var rng = new Xoshiro256(seed);
         var local = rng.NextNodeId();
         var options = new RoutingOptions { K = 32, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0, BucketSplitBits = splitBits };
