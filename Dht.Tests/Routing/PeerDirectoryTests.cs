@@ -160,4 +160,63 @@ public sealed class PeerDirectoryTests
         Assert.AreEqual(0, directory.Count, $"seed {seed}");
         Assert.IsLessThanOrEqualTo(300, directory.Capacity, $"slots are reused; seed {seed}");
     }
+
+    /// <summary>
+    /// The index is open-addressed and removal moves later cells of a run back: after any sequence of acquires and
+    /// releases over thousands of pairs (the index grows several times and runs wrap past its end), every held pair is
+    /// found under its own handle and every released one is gone.
+    /// </summary>
+    [TestMethod]
+    [DataRow(3UL)]
+    [DataRow(4UL)]
+    public void TryFind_AfterManyAcquiresAndReleases_FindsExactlyTheHeldPairs(ulong seed)
+    {
+        var directory = new PeerDirectory();
+        var rng = new Dht.Protocol.Xoshiro256(seed);
+        var model = new Dictionary<(NodeId Id, Dht.Protocol.PeerAddress Address), (int Handle, int References)>();
+        var everSeen = new HashSet<(NodeId, Dht.Protocol.PeerAddress)>();
+        for (var step = 0; step < 40_000; step++)
+        {
+            var id = IdInBucket(3, (ulong)rng.NextInt32(4000) + 1);
+            var pair = (id, V4(rng.NextInt32(2) + 1));
+            everSeen.Add(pair);
+            if (model.TryGetValue(pair, out var held) && rng.NextInt32(2) == 0)
+            {
+                directory.Release(held.Handle);
+                if (held.References == 1)
+                {
+                    model.Remove(pair);
+                }
+                else
+                {
+                    model[pair] = (held.Handle, held.References - 1);
+                }
+            }
+            else
+            {
+                var handle = directory.Acquire(pair.id, pair.Item2);
+                if (held.References > 0)
+                {
+                    Assert.AreEqual(held.Handle, handle, $"a held pair keeps its handle; step {step}; seed {seed}");
+                }
+
+                model[pair] = (handle, held.References + 1);
+            }
+
+            if (step % 2000 == 1999)
+            {
+                Assert.AreEqual(model.Count, directory.Count, $"step {step}; seed {seed}");
+                foreach (var seen in everSeen)
+                {
+                    var found = directory.TryFind(seen.Item1, seen.Item2, out var handle);
+                    Assert.AreEqual(model.TryGetValue(seen, out var expected), found, $"step {step}; seed {seed}");
+                    if (found)
+                    {
+                        Assert.AreEqual(expected.Handle, handle, $"step {step}; seed {seed}");
+                        Assert.AreEqual(expected.References, directory.ReferencesOf(handle), $"step {step}; seed {seed}");
+                    }
+                }
+            }
+        }
+    }
 }
