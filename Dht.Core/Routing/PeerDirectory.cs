@@ -30,7 +30,8 @@ internal sealed class PeerDirectory
     /// the 32-bit hashes agree, so finding a pair reads this array and the one slot, where a dictionary read its bucket
     /// array, its entry array and then the slot (at 10^5-10^6 simulated nodes, each a cache miss). Removal shifts later
     /// cells of the run back (no tombstones), so a run stays as short as the load allows. The hash is
-    /// <see cref="HashCode"/>'s, seeded per process, so chosen ids and addresses cannot aim at one run. Its length is a
+    /// the id's and the address's own hashes (<see cref="HashCode"/>, seeded per process) combined as the dictionary's
+    /// record key did, so chosen ids and addresses cannot aim at one run. Its length is a
     /// power of two and it grows before it is half full.
     /// </summary>
     private Cell[] _index = [];
@@ -170,7 +171,7 @@ internal sealed class PeerDirectory
         return _used++;
     }
 
-    private static int HashOf(NodeId id, PeerAddress address) => HashCode.Combine(id, address);
+    private static int HashOf(NodeId id, PeerAddress address) => unchecked((id.GetHashCode() * -1521134295) + address.GetHashCode());
 
     /// <summary>The index cell holding the pair, or -1.</summary>
     private int FindCell(NodeId id, PeerAddress address, int hash)
