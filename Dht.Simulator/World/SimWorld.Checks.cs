@@ -59,18 +59,43 @@ internal sealed partial class SimWorld
         }
     }
 
-    private bool AnyLiveHolder(NodeId key)
+    /// <summary>
+    /// Whether any live node holds <paramref name="key"/>. A record is stored on the nodes closest to its key, which
+    /// sit next to the key in id order, so those are asked first; only when none of them holds it (a broken
+    /// replication, say) does the search go through every live node. The answer is the full search's either way; the
+    /// first step only finds it sooner: the full search alone asked about 5,000 nodes per record at 10^5 nodes, a
+    /// tenth of `static-100k`'s loop.
+    /// </summary>
+    internal bool AnyLiveHolder(NodeId key)
     {
+        var (ids, order) = SortedIds();
+        var insert = LowerBound(ids, key);
+        for (var i = Math.Max(0, insert - _scenario.K); i < Math.Min(ids.Length, insert + _scenario.K); i++)
+        {
+            if (HoldsLive(order[i], key))
+            {
+                return true;
+            }
+        }
+
         foreach (var index in _up)
         {
-            var engine = _nodes[index].Engine;
-            if (engine is not null && engine.Storage.TryGet(key, _nodes[index].LocalTime(_now), out _))
+            if (HoldsLive(index, key))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>Whether node <paramref name="index"/> is up and holds an unexpired record under <paramref name="key"/> (by its own clock).</summary>
+    private bool HoldsLive(int index, NodeId key)
+    {
+        var node = _nodes[index];
+        return node.State == NodeState.Up
+            && node.Engine is { } engine
+            && engine.Storage.TryGet(key, node.LocalTime(_now), out _);
     }
 
     private void CheckRoutingTable(SimNode node)
