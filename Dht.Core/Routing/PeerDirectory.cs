@@ -15,10 +15,10 @@ namespace Dht.Routing;
 /// <para>Each <see cref="DhtEngine"/> owns one by default. The simulator shares one among all its engines, so each
 /// simulated node's id and address are stored once per process however many tables list it.</para>
 /// <para>Memory: one 64-byte slot per distinct live pair and an index of 8-byte cells (a pair's 32-bit hash and its
-/// handle) at most half full; the slot array only grows (doubling), freed slots are kept on a free list. Not thread-safe: every table sharing a directory must be used
-/// from one thread at a time (the simulator's event loop is single-threaded; a <c>DhtNode</c>'s engine has its own).
-/// The one exception is <see cref="AcquireHinted"/> with right hints, which the simulator's warm start calls from
-/// several threads.</para>
+/// handle) at most half full; the slot array only grows (doubling), freed slots are kept on a free list. Not
+/// thread-safe: every table sharing a directory must be used from one thread at a time (the simulator's event loop
+/// is single-threaded; a <c>DhtNode</c>'s engine has its own). The one exception is <see cref="AcquireHinted"/> with
+/// right hints, which the simulator's warm start calls from several threads.</para>
 /// </remarks>
 internal sealed class PeerDirectory
 {
@@ -29,10 +29,9 @@ internal sealed class PeerDirectory
     /// <see cref="Cell.Empty"/>. A lookup reads the cells from the pair's hash on and compares a pair's slot only where
     /// the 32-bit hashes agree, so finding a pair reads this array and the one slot, where a dictionary read its bucket
     /// array, its entry array and then the slot (at 10^5-10^6 simulated nodes, each a cache miss). Removal shifts later
-    /// cells of the run back (no tombstones), so a run stays as short as the load allows. The hash is
-    /// the id's and the address's own hashes (<see cref="HashCode"/>, seeded per process) combined as the dictionary's
-    /// record key did, so chosen ids and addresses cannot aim at one run. Its length is a
-    /// power of two and it grows before it is half full.
+    /// cells of the run back (no tombstones), so a run stays as short as the load allows. The hash combines the id's
+    /// and the address's own hashes (<see cref="HashCode"/>, seeded per process) as the dictionary's record key did, so
+    /// chosen ids and addresses cannot aim at one run. Its length is a power of two and it grows before it is half full.
     /// </summary>
     private Cell[] _index = [];
     private Slot[] _slots = [];
