@@ -66,14 +66,7 @@ internal sealed class PeerDirectory
 
         var handle = AllocateSlot();
         _slots[handle] = new Slot { Id = id, Address = address, References = 1, NextFree = -1 };
-        var mask = _index.Length - 1;
-        var i = hash & mask;
-        while (_index[i].Handle != Cell.Empty)
-        {
-            i = (i + 1) & mask;
-        }
-
-        _index[i] = new Cell(hash, handle);
+        Place(new Cell(hash, handle));
         Count++;
         return handle;
     }
@@ -229,22 +222,26 @@ internal sealed class PeerDirectory
         var old = _index;
         _index = new Cell[Math.Max(2 * InitialCapacity, 2 * old.Length)];
         _index.AsSpan().Fill(new Cell(0, Cell.Empty));
-        var mask = _index.Length - 1;
         foreach (var cell in old)
         {
-            if (cell.Handle == Cell.Empty)
+            if (cell.Handle != Cell.Empty)
             {
-                continue;
+                Place(cell);
             }
-
-            var i = cell.Hash & mask;
-            while (_index[i].Handle != Cell.Empty)
-            {
-                i = (i + 1) & mask;
-            }
-
-            _index[i] = cell;
         }
+    }
+
+    /// <summary>Puts <paramref name="cell"/> in the first empty cell from its hash's home on (the index has room).</summary>
+    private void Place(Cell cell)
+    {
+        var mask = _index.Length - 1;
+        var i = cell.Hash & mask;
+        while (_index[i].Handle != Cell.Empty)
+        {
+            i = (i + 1) & mask;
+        }
+
+        _index[i] = cell;
     }
 
     /// <summary>One cell of the index: a pair's hash and its handle, or <see cref="Empty"/> as the handle.</summary>
