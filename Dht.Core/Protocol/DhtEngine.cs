@@ -43,7 +43,7 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly Xoshiro256 _rng;
     private readonly SessionCache _sessions;
     private readonly AddressTokens _tokens;
-    private readonly RoutingTable _routing;
+    private RoutingTable _routing; // a struct, inline: never copy it
     private readonly RecordStorage _storage;
     /// <summary>
     /// Scratch for <see cref="RoutingTable.FindClosest"/> results, shared by every engine on this thread: each use
@@ -151,7 +151,8 @@ internal sealed partial class DhtEngine : IDisposable
 
     public EngineStats Stats { get; } = new();
 
-    internal RoutingTable Routing => _routing;
+    /// <summary>The routing table, by reference (it is a struct held inline: a copy would not see later changes).</summary>
+    internal ref RoutingTable Routing => ref _routing;
 
     /// <summary>The session cache (tests check what it holds in a shared directory).</summary>
     internal SessionCache Sessions => _sessions;

@@ -4,7 +4,7 @@ using Dht.Protocol;
 namespace Dht.Routing;
 
 /// <content>Lookups, bucket refresh and enumeration.</content>
-internal sealed partial class RoutingTable
+internal partial struct RoutingTable
 {
     /// <summary>
     /// Clears <paramref name="result"/> and fills it with up to <paramref name="count"/> contacts closest to

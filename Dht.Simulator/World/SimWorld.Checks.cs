@@ -101,7 +101,7 @@ internal sealed partial class SimWorld
     private void CheckRoutingTable(SimNode node)
     {
         var seen = new HashSet<NodeId>();
-        var table = node.Engine!.Routing;
+        ref var table = ref node.Engine!.Routing;
         var perBucket = new int[257 << table.Options.BucketSplitBits];
         foreach (var contact in table.AllContacts())
         {

@@ -229,7 +229,7 @@ internal sealed partial class SimWorld
             Parallel.For(0, count, c =>
             {
                 var node = _nodes[first + c];
-                var table = node.Engine!.Routing;
+                ref var table = ref node.Engine!.Routing;
                 var plan = plans[c];
                 plan.Clear();
                 for (var bucket = 0; bucket < 256; bucket++)
@@ -272,7 +272,7 @@ internal sealed partial class SimWorld
             Parallel.For(0, count, c =>
             {
                 var node = _nodes[first + c];
-                var table = node.Engine!.Routing;
+                ref var table = ref node.Engine!.Routing;
                 var plan = plans[c];
                 var at = node.LocalTime(now);
                 if (plan.Count > 0)

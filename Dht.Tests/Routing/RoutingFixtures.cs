@@ -33,7 +33,7 @@ internal static class RoutingFixtures
     public static RoutingTable SmallTable() => new(Local, SmallOptions());
 
     /// <summary>Fills bucket <paramref name="cpl"/> with ids 1..n seen at seconds 1..n, each from its own /24.</summary>
-    public static void Fill(RoutingTable table, int cpl, int n)
+    public static void Fill(ref RoutingTable table, int cpl, int n)
     {
         for (var i = 1; i <= n; i++)
         {

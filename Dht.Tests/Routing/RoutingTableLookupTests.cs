@@ -217,7 +217,7 @@ public sealed class RoutingTableLookupTests
     public void FindClosest_ExcludeStale_SkipsFailedContacts()
     {
         var table = SmallTable();
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
         table.OnRequestFailed(IdInBucket(3, 1), At(10));
         var result = new List<Contact>();
 
@@ -235,7 +235,7 @@ public sealed class RoutingTableLookupTests
         var result = new List<Contact>();
 
         Assert.AreEqual(0, table.FindClosest(IdInBucket(3, 1), 8, result));
-        Fill(table, 3, 2);
+        Fill(ref table, 3, 2);
         Assert.AreEqual(0, table.FindClosest(IdInBucket(3, 1), 0, result));
         Assert.IsEmpty(result);
     }

@@ -41,7 +41,7 @@ public sealed class RoutingTableStorageTests
     public void LastSeen_FirstReplyAfterMonthsOfSilence_OldStampsReadAsTheEpoch()
     {
         var table = SmallTable();
-        Fill(table, 3, 3); // seen at 1..3 s
+        Fill(ref table, 3, 3); // seen at 1..3 s
         table.OnVerifiedReply(IdInBucket(3, 3), V4((3 * 256) + 3), At(1) + TimeSpan.FromDays(20), null); // a large stamp
         var later = At(1) + TimeSpan.FromDays(220) + TimeSpan.FromMilliseconds(7);
         Assert.AreEqual(AdmitOutcome.Updated, table.OnVerifiedReply(IdInBucket(3, 2), V4((3 * 256) + 2), later, null).Outcome);
@@ -63,7 +63,7 @@ public sealed class RoutingTableStorageTests
     public void LastSeen_MonthsOfUptime_EpochMovesAndTheOrderHolds()
     {
         var table = SmallTable();
-        Fill(table, 3, 4); // seen at 1..4 s
+        Fill(ref table, 3, 4); // seen at 1..4 s
         var keep = TimeSpan.FromMilliseconds(RoutingTable.EpochKeepMs);
         var month = TimeSpan.FromDays(30);
 
@@ -102,7 +102,7 @@ public sealed class RoutingTableStorageTests
         var table = new RoutingTable(Local, options, directory);
         void Check(string step) => AssertDirectoryMatches(directory, step, table);
 
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
         Check("filled");
 
         for (var i = 5; i <= 9; i++)
@@ -135,7 +135,7 @@ public sealed class RoutingTableStorageTests
         Assert.IsFalse(table.AllReplacements().Any(c => c.Id == IdInBucket(3, 11)));
         Check("failing replacement dropped");
 
-        Fill(table, 5, 4);
+        Fill(ref table, 5, 4);
         table.OnRequestFailed(IdInBucket(5, 2), At(40));
         table.OnRequestFailed(IdInBucket(5, 2), At(41));
         var admitted = table.OnVerifiedReply(IdInBucket(5, 9), V4(1500), At(42), null);
@@ -160,7 +160,7 @@ public sealed class RoutingTableStorageTests
         Assert.IsFalse(table.TryGet(IdInBucket(5, 1), out _));
         Check("contact moved into a full subnet removed");
 
-        RemoveEverything(table);
+        RemoveEverything(ref table);
         Assert.AreEqual(0, table.Count);
         Assert.AreEqual(0, directory.Count, "every reference released");
     }
@@ -189,7 +189,7 @@ public sealed class RoutingTableStorageTests
 
         b.OnVerifiedReply(shared, V4(3), At(3), null);
         Assert.AreEqual(0, directory.ReferencesOf(handle), "the old pair is forgotten once its last holder moved");
-        RemoveEverything(b);
+        RemoveEverything(ref b);
         Assert.AreEqual(0, directory.Count);
     }
 
@@ -207,7 +207,7 @@ public sealed class RoutingTableStorageTests
         var tables = new[] { new RoutingTable(Local, options, directory), new RoutingTable(IdInBucket(1, 5), options, directory) };
         for (var step = 0; step < 3000; step++)
         {
-            var table = tables[rng.NextInt32(2)];
+            ref var table = ref tables[rng.NextInt32(2)];
             var id = IdInBucket(rng.NextInt32(4), (ulong)rng.NextInt32(30) + 1);
             var address = V4(10, (byte)rng.NextInt32(6), (byte)rng.NextInt32(3), 1);
             var now = At(step);
@@ -232,7 +232,7 @@ public sealed class RoutingTableStorageTests
 
         AssertDirectoryMatches(directory, $"end; seed {seed}", tables);
         tables[0].Clear();
-        RemoveEverything(tables[1]);
+        RemoveEverything(ref tables[1]);
         Assert.AreEqual(0, directory.Count, $"seed {seed}");
     }
 
@@ -244,12 +244,12 @@ public sealed class RoutingTableStorageTests
         var table = new RoutingTable(Local, options, directory);
 
         // Warm-up: the same buckets fill once (bucket arrays and directory grow), then empty again.
-        Admit(table, generation: 0);
-        RemoveEverything(table);
+        Admit(ref table, generation: 0);
+        RemoveEverything(ref table);
         Assert.AreEqual(0, directory.Count);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var admitted = Admit(table, generation: 1);
+        var admitted = Admit(ref table, generation: 1);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.AreEqual(1000, admitted);
@@ -259,7 +259,7 @@ public sealed class RoutingTableStorageTests
     }
 
     /// <summary>50 buckets of 20 new contacts (ids and addresses differ per generation).</summary>
-    private static int Admit(RoutingTable table, int generation)
+    private static int Admit(ref RoutingTable table, int generation)
     {
         var added = 0;
         for (var cpl = 0; cpl < 50; cpl++)
@@ -276,7 +276,7 @@ public sealed class RoutingTableStorageTests
     }
 
     /// <summary>Removes contacts (promoting replacements) and replacements until the table is empty.</summary>
-    private static void RemoveEverything(RoutingTable table)
+    private static void RemoveEverything(ref RoutingTable table)
     {
         while (table.AllContacts().Concat(table.AllReplacements()).Select(c => c.Id).FirstOrDefault() is var id && !id.IsZero)
         {

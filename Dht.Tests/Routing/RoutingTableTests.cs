@@ -11,7 +11,7 @@ public sealed class RoutingTableTests
     {
         var table = SmallTable();
 
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
 
         CollectionAssert.AreEqual(new[] { IdInBucket(3, 1), IdInBucket(3, 2), IdInBucket(3, 3), IdInBucket(3, 4) }, ContactIds(table));
         Assert.AreEqual(4, table.Count);
@@ -21,7 +21,7 @@ public sealed class RoutingTableTests
     public void OnVerifiedReply_KnownContact_MovesToTailAndUpdates()
     {
         var table = SmallTable();
-        Fill(table, 3, 3);
+        Fill(ref table, 3, 3);
         table.OnRequestFailed(IdInBucket(3, 1), At(5));
 
         var result = table.OnVerifiedReply(IdInBucket(3, 1), V4(999), At(10), TimeSpan.FromMilliseconds(80));
@@ -68,7 +68,7 @@ public sealed class RoutingTableTests
     public void OnVerifiedReply_FullBucketOldestIdle_AddsToReplacementCacheAndAsksToPingOldest()
     {
         var table = SmallTable();
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
 
         var result = table.OnVerifiedReply(IdInBucket(3, 5), V4(5), At(100), null);
 
@@ -83,7 +83,7 @@ public sealed class RoutingTableTests
     public void OnVerifiedReply_FullBucketOldestRecentlySeen_NoPingCandidate()
     {
         var table = SmallTable();
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
 
         var result = table.OnVerifiedReply(IdInBucket(3, 5), V4(5), At(30), null);
 
@@ -95,7 +95,7 @@ public sealed class RoutingTableTests
     public void OnRequestFailed_OldestReachesMaxFailures_EvictedAndMostRecentReplacementPromoted()
     {
         var table = SmallTable();
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
         table.OnVerifiedReply(IdInBucket(3, 5), V4(5), At(100), null);
         table.OnVerifiedReply(IdInBucket(3, 6), V4(6), At(101), null);
 
@@ -114,7 +114,7 @@ public sealed class RoutingTableTests
     public void OnRequestFailed_NoReplacement_ContactKeptStale()
     {
         var table = SmallTable();
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
 
         for (var i = 0; i < 5; i++)
         {
@@ -131,7 +131,7 @@ public sealed class RoutingTableTests
     public void OnVerifiedReply_FullBucketWithFailedContact_ReplacesIt()
     {
         var table = SmallTable();
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
         table.OnRequestFailed(IdInBucket(3, 2), At(10));
         table.OnRequestFailed(IdInBucket(3, 2), At(11));
 
@@ -146,7 +146,7 @@ public sealed class RoutingTableTests
     public void OnVerifiedReply_ReplacementCacheFull_KeepsMostRecent()
     {
         var table = SmallTable();
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
 
         for (var i = 5; i <= 10; i++)
         {
@@ -164,7 +164,7 @@ public sealed class RoutingTableTests
         var options = SmallOptions();
         options.ReplacementCacheSize = 0;
         var table = new RoutingTable(Local, options);
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
 
         var result = table.OnVerifiedReply(IdInBucket(3, 5), V4(5), At(100), null);
 
@@ -192,7 +192,7 @@ public sealed class RoutingTableTests
         var table = SmallTable();
 
         Assert.IsTrue(table.ShouldVerify(IdInBucket(3, 1)));
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
         Assert.IsFalse(table.ShouldVerify(IdInBucket(3, 1)));
         Assert.IsFalse(table.ShouldVerify(IdInBucket(3, 9)));
         table.OnRequestFailed(IdInBucket(3, 2), At(10));
@@ -204,7 +204,7 @@ public sealed class RoutingTableTests
     public void Remove_ContactWithReplacement_PromotesReplacement()
     {
         var table = SmallTable();
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
         table.OnVerifiedReply(IdInBucket(3, 5), V4(5), At(100), null);
 
         Assert.IsTrue(table.Remove(IdInBucket(3, 4)));
@@ -324,7 +324,7 @@ public sealed class RoutingTableTests
         var options = SmallOptions();
         options.MaxContactsPerSubnetPerBucket = 2;
         var table = new RoutingTable(Local, options);
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
 
         table.OnVerifiedReply(IdInBucket(3, 5), V4(7, 1), At(10), null);
         table.OnVerifiedReply(IdInBucket(3, 6), V4(7, 2), At(11), null);
@@ -358,7 +358,7 @@ public sealed class RoutingTableTests
     public void OnRequestFailed_Replacement_DroppedFromCache()
     {
         var table = SmallTable();
-        Fill(table, 3, 4);
+        Fill(ref table, 3, 4);
         table.OnVerifiedReply(IdInBucket(3, 5), V4(5), At(10), null);
 
         var evicted = table.OnRequestFailed(IdInBucket(3, 5), At(11));

@@ -97,7 +97,7 @@ public sealed class SimulatorDeterminismTests
         var digest = new System.IO.Hashing.XxHash64();
         foreach (var node in world.Nodes)
         {
-            var table = node.Engine!.Routing;
+            ref var table = ref node.Engine!.Routing;
             foreach (var c in table.AllContacts())
             {
                 digest.Append(System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{node.Index} {c.Id} {c.Address} {c.LastSeen.Ticks} {c.FailedRequests} {c.Rtt.Srtt.Ticks} {table.RefreshDueAt(c.Id)?.Ticks}\n")));

@@ -21,7 +21,7 @@ public sealed class WarmStartRefreshTests
         int buckets = 0, early = 0, firstHalf = 0;
         foreach (var node in world.Nodes)
         {
-            var table = node.Engine!.Routing;
+            ref var table = ref node.Engine!.Routing;
             var start = node.LocalTime(0);
             buckets += table.CountDueBuckets(start + (2.5 * Interval));
             early += table.CountDueBuckets(start + Interval - TimeSpan.FromTicks(1));
