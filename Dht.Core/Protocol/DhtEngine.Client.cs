@@ -21,7 +21,7 @@ internal sealed partial class DhtEngine
         }
 
         request.RequestId = NewRequestId();
-        request.HasToken = session.TryGetToken(address, out var token);
+        request.HasToken = _sessions.TryGetToken(session, address, out var token);
         request.Token = request.HasToken ? token : default;
 
         // Without a token our address is unvalidated there: pad lookups so the full answer fits the responder's 3x bound.
@@ -126,7 +126,7 @@ internal sealed partial class DhtEngine
             return DropReason.UnexpectedResponse;
         }
 
-        session.RememberToken(from, response.Token);
+        _sessions.RememberToken(session, from, response.Token);
 
         var rtt = _now - pending.SentAt;
         _globalRtt.AddSample(rtt);

@@ -72,7 +72,7 @@ internal sealed partial class DhtEngine
         var cached = _sessions.TryGet(sender, out var session);
         if (cached)
         {
-            if (!_crypto.TryOpen(session.Key, nonce, header, ciphertext, plaintext))
+            if (!_crypto.TryOpen(_sessions.KeyOf(session), nonce, header, ciphertext, plaintext))
             {
                 return DropReason.DecryptFailed;
             }
@@ -102,7 +102,7 @@ internal sealed partial class DhtEngine
             }
         }
 
-        if (!session.TryAcceptNonce(nonce))
+        if (!_sessions.TryAcceptNonce(session, nonce))
         {
             return DropReason.Replay;
         }
@@ -173,7 +173,7 @@ internal sealed partial class DhtEngine
         LocalId.WriteTo(span[2..]);
         var nonce = span.Slice(2 + NodeId.Size, SessionKey.NonceSize);
         _rng.NextBytes(nonce);
-        _crypto.Seal(session.Key, nonce, span[..WireConstants.SealedHeaderSize], plaintext, span[WireConstants.SealedHeaderSize..]);
+        _crypto.Seal(_sessions.KeyOf(session), nonce, span[..WireConstants.SealedHeaderSize], plaintext, span[WireConstants.SealedHeaderSize..]);
         Enqueue(to, buffer, total);
         return total;
     }

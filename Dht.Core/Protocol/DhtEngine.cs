@@ -41,7 +41,7 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly EngineOptions _options;
     private readonly ICryptoSuite _crypto;
     private readonly Xoshiro256 _rng;
-    private readonly SessionCache _sessions;
+    private SessionCache _sessions; // a struct, inline: never copy it
     private readonly AddressTokens _tokens;
     private RoutingTable _routing; // a struct, inline: never copy it
     private readonly RecordStorage _storage;
@@ -155,7 +155,7 @@ internal sealed partial class DhtEngine : IDisposable
     internal ref RoutingTable Routing => ref _routing;
 
     /// <summary>The session cache (tests check what it holds in a shared directory).</summary>
-    internal SessionCache Sessions => _sessions;
+    internal ref SessionCache Sessions => ref _sessions;
 
     internal RecordStorage Storage => _storage;
 

@@ -101,10 +101,10 @@ public sealed class SessionCacheTests
         Assert.AreEqual(0, cache.Count);
 
         var added = cache.Add(Peer(1), Here, key);
-        Assert.AreEqual(1UL, Number(added.Key));
-        Assert.AreEqual(Peer(1), added.Peer);
+        Assert.AreEqual(1UL, Number(cache.KeyOf(added)));
+        Assert.AreEqual(Peer(1), cache.PeerOf(added));
         Assert.IsTrue(cache.TryGet(Peer(1), out var cached));
-        Assert.AreEqual(1UL, Number(cached.Key));
+        Assert.AreEqual(1UL, Number(cache.KeyOf(cached)));
     }
 
     [TestMethod]
@@ -116,10 +116,10 @@ public sealed class SessionCacheTests
         Assert.IsTrue(cache.TryDerive(Peer(1), out var second));
         cache.Add(Peer(1), Here, first);
         var returned = cache.Add(Peer(1), Here, second);
-        Assert.AreEqual(1UL, Number(returned.Key), "Add returns the session that stays cached");
+        Assert.AreEqual(1UL, Number(cache.KeyOf(returned)), "Add returns the session that stays cached");
         Assert.AreEqual(1, cache.Count);
         Assert.IsTrue(cache.TryGet(Peer(1), out var kept));
-        Assert.AreEqual(1UL, Number(kept.Key));
+        Assert.AreEqual(1UL, Number(cache.KeyOf(kept)));
         Assert.AreEqual(1, cache.SlotsHoldingKeyMaterial());
     }
 
@@ -157,9 +157,9 @@ public sealed class SessionCacheTests
 
         // The cleared cache is usable again, and sessions start afresh.
         Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out var again));
-        Assert.AreEqual(6UL, Number(again.Key), "a fresh derivation");
-        Assert.IsTrue(again.TryAcceptNonce(Nonce(1)));
-        Assert.IsFalse(again.TryGetToken(PeerAddress.FromIPv4([192, 0, 2, 1], 4000), out _));
+        Assert.AreEqual(6UL, Number(cache.KeyOf(again)), "a fresh derivation");
+        Assert.IsTrue(cache.TryAcceptNonce(again, Nonce(1)));
+        Assert.IsFalse(cache.TryGetToken(again, PeerAddress.FromIPv4([192, 0, 2, 1], 4000), out _));
         Assert.AreEqual(1, cache.Count);
     }
 
@@ -183,22 +183,22 @@ public sealed class SessionCacheTests
     [DataRow(32)]
     public void TryAcceptNonce_SameNonce_RejectedWithinWindowAcceptedAfterItSlidesOut(int window)
     {
-        var session = OneSession(window);
-        Assert.IsTrue(session.TryAcceptNonce(Nonce(1000)));
-        Assert.IsFalse(session.TryAcceptNonce(Nonce(1000)), $"replay at once; window {window}");
+        var (cache, session) = OneSession(window);
+        Assert.IsTrue(cache.TryAcceptNonce(session, Nonce(1000)));
+        Assert.IsFalse(cache.TryAcceptNonce(session, Nonce(1000)), $"replay at once; window {window}");
 
         // window - 1 other nonces: 1000 is still remembered.
         for (var i = 1; i < window; i++)
         {
-            Assert.IsTrue(session.TryAcceptNonce(Nonce((ulong)i)), $"nonce {i}; window {window}");
+            Assert.IsTrue(cache.TryAcceptNonce(session, Nonce((ulong)i)), $"nonce {i}; window {window}");
         }
 
-        Assert.IsFalse(session.TryAcceptNonce(Nonce(1000)), $"still within the window; window {window}");
+        Assert.IsFalse(cache.TryAcceptNonce(session, Nonce(1000)), $"still within the window; window {window}");
 
         // One more pushes it out.
-        Assert.IsTrue(session.TryAcceptNonce(Nonce(5000)));
-        Assert.IsTrue(session.TryAcceptNonce(Nonce(1000)), $"slid out of the window; window {window}");
-        Assert.IsFalse(session.TryAcceptNonce(Nonce(1000)), $"remembered again; window {window}");
+        Assert.IsTrue(cache.TryAcceptNonce(session, Nonce(5000)));
+        Assert.IsTrue(cache.TryAcceptNonce(session, Nonce(1000)), $"slid out of the window; window {window}");
+        Assert.IsFalse(cache.TryAcceptNonce(session, Nonce(1000)), $"remembered again; window {window}");
     }
 
     /// <summary>
@@ -214,28 +214,28 @@ public sealed class SessionCacheTests
     public void TryAcceptNonce_MoreThanInlineTags_WholeWindowRemembered(int window)
     {
         Assert.IsGreaterThan(SessionCache.InlineTags, window);
-        var session = OneSession(window);
+        var (cache, session) = OneSession(window);
         for (var i = 0; i < window; i++)
         {
-            Assert.IsTrue(session.TryAcceptNonce(Nonce((ulong)i)), $"nonce {i}; window {window}");
+            Assert.IsTrue(cache.TryAcceptNonce(session, Nonce((ulong)i)), $"nonce {i}; window {window}");
         }
 
         for (var i = 0; i < window; i++)
         {
-            Assert.IsFalse(session.TryAcceptNonce(Nonce((ulong)i)), $"nonce {i} is within the window; window {window}");
+            Assert.IsFalse(cache.TryAcceptNonce(session, Nonce((ulong)i)), $"nonce {i} is within the window; window {window}");
         }
 
         // A new nonce pushes out the oldest (0) and only it; accepting 0 again then pushes out 1.
-        Assert.IsTrue(session.TryAcceptNonce(Nonce(10_000)));
-        Assert.IsTrue(session.TryAcceptNonce(Nonce(0)), $"0 slid out; window {window}");
+        Assert.IsTrue(cache.TryAcceptNonce(session, Nonce(10_000)));
+        Assert.IsTrue(cache.TryAcceptNonce(session, Nonce(0)), $"0 slid out; window {window}");
         for (var i = 2; i < window; i++)
         {
-            Assert.IsFalse(session.TryAcceptNonce(Nonce((ulong)i)), $"nonce {i} is still within the window; window {window}");
+            Assert.IsFalse(cache.TryAcceptNonce(session, Nonce((ulong)i)), $"nonce {i} is still within the window; window {window}");
         }
 
-        Assert.IsFalse(session.TryAcceptNonce(Nonce(10_000)));
-        Assert.IsFalse(session.TryAcceptNonce(Nonce(0)));
-        Assert.IsTrue(session.TryAcceptNonce(Nonce(1)), $"1 slid out; window {window}");
+        Assert.IsFalse(cache.TryAcceptNonce(session, Nonce(10_000)));
+        Assert.IsFalse(cache.TryAcceptNonce(session, Nonce(0)));
+        Assert.IsTrue(cache.TryAcceptNonce(session, Nonce(1)), $"1 slid out; window {window}");
     }
 
     /// <summary>
@@ -249,14 +249,14 @@ public sealed class SessionCacheTests
     [DataRow(100, 4UL)]
     public void TryAcceptNonce_GrowingRing_AcceptsExactlyWhatAFullWindowAccepts(int window, ulong seed)
     {
-        var session = OneSession(window);
+        var (cache, session) = OneSession(window);
         var rng = new Xoshiro256(seed);
         var recent = new Queue<ulong>();
         for (var i = 0; i < 5000; i++)
         {
             var n = (ulong)rng.NextInt32(2 * window + 3);
             var expected = !recent.Contains(n);
-            Assert.AreEqual(expected, session.TryAcceptNonce(Nonce(n)), $"step {i}, nonce {n}; window {window}, seed {seed}");
+            Assert.AreEqual(expected, cache.TryAcceptNonce(session, Nonce(n)), $"step {i}, nonce {n}; window {window}, seed {seed}");
             if (expected)
             {
                 recent.Enqueue(n);
@@ -271,28 +271,28 @@ public sealed class SessionCacheTests
     [TestMethod]
     public void TryAcceptNonce_NoncesDifferingOnlyInLastBytes_Distinct()
     {
-        var session = OneSession(8);
+        var (cache, session) = OneSession(8);
         var a = Nonce(7);
         var b = Nonce(7);
         b[11] = 1;
-        Assert.IsTrue(session.TryAcceptNonce(a));
-        Assert.IsTrue(session.TryAcceptNonce(b), "the last 4 bytes take part");
+        Assert.IsTrue(cache.TryAcceptNonce(session, a));
+        Assert.IsTrue(cache.TryAcceptNonce(session, b), "the last 4 bytes take part");
     }
 
     [TestMethod]
     public void TryGetToken_OtherAddress_NoToken()
     {
-        var session = OneSession(8);
+        var (cache, session) = OneSession(8);
         var here = PeerAddress.FromIPv4([192, 0, 2, 1], 4000);
-        Assert.IsFalse(session.TryGetToken(here, out _));
-        session.RememberToken(here, 42);
-        Assert.IsTrue(session.TryGetToken(here, out var token));
+        Assert.IsFalse(cache.TryGetToken(session, here, out _));
+        cache.RememberToken(session, here, 42);
+        Assert.IsTrue(cache.TryGetToken(session, here, out var token));
         Assert.AreEqual((UInt128)42, token);
-        Assert.IsFalse(session.TryGetToken(PeerAddress.FromIPv4([192, 0, 2, 1], 4001), out _));
+        Assert.IsFalse(cache.TryGetToken(session, PeerAddress.FromIPv4([192, 0, 2, 1], 4001), out _));
 
         var big = (UInt128.MaxValue / 3) + 5;
-        session.RememberToken(here, big);
-        Assert.IsTrue(session.TryGetToken(here, out token));
+        cache.RememberToken(session, here, big);
+        Assert.IsTrue(cache.TryGetToken(session, here, out token));
         Assert.AreEqual(big, token, "all 128 bits kept");
     }
 
@@ -306,8 +306,8 @@ public sealed class SessionCacheTests
         var crypto = new CountingCrypto();
         var cache = new SessionCache(crypto, 4, 8);
         Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out var first));
-        Assert.IsTrue(first.IsCurrent);
-        Assert.IsTrue(first.TryAcceptNonce(Nonce(1)));
+        Assert.IsTrue(cache.IsCurrent(first));
+        Assert.IsTrue(cache.TryAcceptNonce(first, Nonce(1)));
         for (var i = 2; i <= 5; i++)
         {
             cache.TryGetOrCreate(Peer(i), Here, out _);
@@ -315,17 +315,17 @@ public sealed class SessionCacheTests
 
         // Peer 5 took peer 1's slot (the only free one); the old handle must not reach it.
         Assert.IsTrue(cache.TryGet(Peer(5), out var fifth));
-        Assert.IsTrue(fifth.IsCurrent);
-        AssertStale(first, "evicted, slot reused");
-        Assert.IsTrue(fifth.TryAcceptNonce(Nonce(1)), "the reused slot starts with an empty ring");
+        Assert.IsTrue(cache.IsCurrent(fifth));
+        AssertStale(cache, first, "evicted, slot reused");
+        Assert.IsTrue(cache.TryAcceptNonce(fifth, Nonce(1)), "the reused slot starts with an empty ring");
 
         cache.Clear();
-        AssertStale(fifth, "cleared");
+        AssertStale(cache, fifth, "cleared");
         Assert.IsTrue(cache.TryGetOrCreate(Peer(6), Here, out var sixth));
-        AssertStale(fifth, "cleared, slot reused");
-        AssertStale(first, "evicted long ago");
-        Assert.IsTrue(sixth.IsCurrent);
-        AssertStale(default, "default");
+        AssertStale(cache, fifth, "cleared, slot reused");
+        AssertStale(cache, first, "evicted long ago");
+        Assert.IsTrue(cache.IsCurrent(sixth));
+        AssertStale(cache, default, "default");
     }
 
     [TestMethod]
@@ -370,15 +370,15 @@ public sealed class SessionCacheTests
         foreach (var i in new[] { 3, 38, 39, 40 })
         {
             Assert.IsTrue(cache.TryGet(Peer(i), out var session), $"peer {i}");
-            Assert.AreEqual(Peer(i), session.Peer);
-            Assert.AreEqual(crypto.Keys[Peer(i)], Number(session.Key));
+            Assert.AreEqual(Peer(i), cache.PeerOf(session));
+            Assert.AreEqual(crypto.Keys[Peer(i)], Number(cache.KeyOf(session)));
         }
 
         // The moved sessions keep their LRU order and their state; the cache grows again as before.
         cache.Clock = Instant.FromSeconds(200);
         Assert.IsTrue(cache.TryGet(Peer(38), out var again));
-        Assert.IsTrue(again.TryAcceptNonce(Nonce(5)));
-        Assert.IsFalse(again.TryAcceptNonce(Nonce(5)));
+        Assert.IsTrue(cache.TryAcceptNonce(again, Nonce(5)));
+        Assert.IsFalse(cache.TryAcceptNonce(again, Nonce(5)));
         for (var i = 100; i < 161; i++)
         {
             Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out _));
@@ -395,7 +395,7 @@ public sealed class SessionCacheTests
         Assert.AreEqual(0, cache.ExpireIdle(Instant.FromSeconds(250)));
         Assert.AreEqual(0, cache.Slots, "empty all through a period: no array, like a new cache");
         Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out var fresh));
-        Assert.IsTrue(fresh.IsCurrent);
+        Assert.IsTrue(cache.IsCurrent(fresh));
     }
 
     /// <summary>
@@ -443,12 +443,12 @@ public sealed class SessionCacheTests
         for (var i = 11; i <= 18; i++)
         {
             Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out var session));
-            Assert.IsTrue(session.IsCurrent);
+            Assert.IsTrue(cache.IsCurrent(session));
         }
 
         foreach (var handle in handles)
         {
-            AssertStale(handle, "expired, its slot now another peer's");
+            AssertStale(cache, handle, "expired, its slot now another peer's");
         }
     }
 
@@ -474,12 +474,12 @@ public sealed class SessionCacheTests
         Assert.AreEqual(4, cache.Slots);
         foreach (var (handle, i) in handles.Select((h, i) => (h, i)))
         {
-            AssertStale(handle, $"peer {i + 1}: expired or moved");
+            AssertStale(cache, handle, $"peer {i + 1}: expired or moved");
         }
 
         Assert.IsTrue(cache.TryGet(Peer(32), out var kept));
-        Assert.IsTrue(kept.IsCurrent);
-        Assert.AreEqual(Peer(32), kept.Peer);
+        Assert.IsTrue(cache.IsCurrent(kept));
+        Assert.AreEqual(Peer(32), cache.PeerOf(kept));
     }
 
     /// <summary>
@@ -560,7 +560,7 @@ public sealed class SessionCacheTests
                 {
                     var session = cache.Add(peer, at, key);
                     var expected = model.Add(peer, at, Number(key));
-                    Assert.AreEqual(expected.Key, Number(session.Key), where);
+                    Assert.AreEqual(expected.Key, Number(cache.KeyOf(session)), where);
                     Hold(session, expected);
                 }
             }
@@ -577,7 +577,7 @@ public sealed class SessionCacheTests
                 {
                     var nonce = Nonce((ulong)rng.NextInt32(2 * window + 3));
                     nonce[8 + rng.NextInt32(4)] = (byte)rng.NextInt32(2);
-                    Assert.AreEqual(expected.TryAcceptNonce(nonce), session.TryAcceptNonce(nonce), where);
+                    Assert.AreEqual(expected.TryAcceptNonce(nonce), cache.TryAcceptNonce(session, nonce), where);
                 }
             }
             else if (op < 95 && held.Count > 0)
@@ -592,12 +592,12 @@ public sealed class SessionCacheTests
                 if (rng.NextInt32(2) == 0)
                 {
                     var token = new UInt128(rng.NextUInt64(), rng.NextUInt64());
-                    session.RememberToken(address, token);
+                    cache.RememberToken(session, address, token);
                     expected.RememberToken(address, token);
                 }
                 else
                 {
-                    var ok = session.TryGetToken(address, out var token);
+                    var ok = cache.TryGetToken(session, address, out var token);
                     Assert.AreEqual(expected.TryGetToken(address, out var expectedToken), ok, where);
                     Assert.AreEqual(expectedToken, token, where);
                 }
@@ -630,7 +630,7 @@ public sealed class SessionCacheTests
                     }
                     foreach (var (session, expected) in held)
                     {
-                        Assert.IsTrue(!session.IsCurrent || model.Contains(expected), where);
+                        Assert.IsTrue(!cache.IsCurrent(session) || model.Contains(expected), where);
                     }
 
                     held.Clear();
@@ -655,11 +655,11 @@ public sealed class SessionCacheTests
             foreach (var (session, expected) in held)
             {
                 var current = model.Contains(expected);
-                Assert.AreEqual(current, session.IsCurrent, where);
+                Assert.AreEqual(current, cache.IsCurrent(session), where);
                 if (current)
                 {
-                    Assert.AreEqual(expected.Peer, session.Peer, where);
-                    Assert.AreEqual(expected.Key, Number(session.Key), where);
+                    Assert.AreEqual(expected.Peer, cache.PeerOf(session), where);
+                    Assert.AreEqual(expected.Key, Number(cache.KeyOf(session)), where);
                 }
             }
         }
@@ -712,21 +712,21 @@ public sealed class SessionCacheTests
         }
     }
 
-    private static Session OneSession(int window)
+    private static (SessionCache Cache, Session Session) OneSession(int window)
     {
         var cache = new SessionCache(new CountingCrypto(), 4, window);
         Assert.IsTrue(cache.TryGetOrCreate(Peer(1), Here, out var session));
-        return session;
+        return (cache, session);
     }
 
-    private static void AssertStale(Session session, string what)
+    private static void AssertStale(SessionCache cache, Session session, string what)
     {
-        Assert.IsFalse(session.IsCurrent, what);
-        Assert.ThrowsExactly<InvalidOperationException>(() => session.Key, what);
-        Assert.ThrowsExactly<InvalidOperationException>(() => session.Peer, what);
-        Assert.ThrowsExactly<InvalidOperationException>(() => session.TryAcceptNonce(Nonce(99)), what);
-        Assert.ThrowsExactly<InvalidOperationException>(() => session.TryGetToken(default, out _), what);
-        Assert.ThrowsExactly<InvalidOperationException>(() => session.RememberToken(default, 1), what);
+        Assert.IsFalse(cache.IsCurrent(session), what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => cache.KeyOf(session), what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => cache.PeerOf(session), what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => cache.TryAcceptNonce(session, Nonce(99)), what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => cache.TryGetToken(session, default, out _), what);
+        Assert.ThrowsExactly<InvalidOperationException>(() => cache.RememberToken(session, default, 1), what);
     }
 
     /// <summary>
