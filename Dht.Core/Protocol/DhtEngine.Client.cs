@@ -42,7 +42,7 @@ internal sealed partial class DhtEngine
         pending.Operation = op;
         pending.Retried = retried;
         _pending[request.RequestId] = pending;
-        Stats.RequestsSent++;
+        _stats.RequestsSent++;
         ScheduleTimer(deadline, TimerKind.RequestDeadline, request.RequestId);
         if (purpose == RequestPurpose.Lookup && SoftTimeout(ownRtt) is { } soft && _now + soft < deadline)
         {
@@ -189,7 +189,7 @@ internal sealed partial class DhtEngine
             return;
         }
 
-        Stats.RequestTimeouts++;
+        _stats.RequestTimeouts++;
         if (pending.Parts is { Count: > 0 })
         {
             // Some NODES parts arrived: use what we have.

@@ -108,10 +108,10 @@ internal sealed partial class DhtEngine
 
         _scratchKeys.Clear();
         // Only as many buckets as the budget allows are marked refreshed; the others stay due for the next tick.
-        _routing.CollectBucketsNeedingRefresh(_now, _rng, _scratchKeys, budget);
+        _routing.CollectBucketsNeedingRefresh(_now, ref _rng, _scratchKeys, budget);
         foreach (var target in _scratchKeys)
         {
-            Stats.BucketRefreshes++;
+            _stats.BucketRefreshes++;
             var op = NewOperation(OperationKind.Refresh, target, reports: false);
             AddRoutingCandidates(op);
             Pump(op);

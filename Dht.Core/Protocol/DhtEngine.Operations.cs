@@ -143,7 +143,7 @@ internal sealed partial class DhtEngine
         if (record.Key != op.Lookup.Target
             || RecordValidator.Validate(record, op.Lookup.Target, _options.MaxValueSize, _crypto) != RecordRejection.None)
         {
-            Stats.RecordsRejected++;
+            _stats.RecordsRejected++;
             return;
         }
 

@@ -12,7 +12,7 @@ internal sealed partial class DhtEngine
     /// </summary>
     private DropReason HandleRequest(PeerAddress from, NodeId sender, Message request, int requestSize, Session session)
     {
-        Stats.RequestsServed++;
+        _stats.RequestsServed++;
         // An authenticated request shows a live node in the sender's range: that bucket needs no refresh lookup for now.
         _routing.MarkSenderActive(sender, _now);
         var tokenValid = request.HasToken && _tokens.Verify(request.Token, sender, from, _now);
@@ -33,7 +33,7 @@ internal sealed partial class DhtEngine
         if (total > budget)
         {
             // Anti-amplification: an unvalidated address never gets more than 3x what it sent. Tell it to retry with the token.
-            Stats.AmplificationLimited++;
+            _stats.AmplificationLimited++;
             responses.Clear();
             responses.Add(new Message { Type = MessageType.Error, Error = ErrorCode.AddressUnvalidated, RequestId = request.RequestId, Token = token, HasToken = true });
             total = MessageCodec.GetEncodedLength(responses[0]) + WireConstants.SealedOverhead;

@@ -40,7 +40,7 @@ internal sealed partial class DhtEngine : IDisposable
 
     private readonly EngineOptions _options;
     private readonly ICryptoSuite _crypto;
-    private readonly Xoshiro256 _rng;
+    private Xoshiro256State _rng; // a struct, inline: never copy it
     private SessionCache _sessions; // a struct, inline: never copy it
     private readonly AddressTokens _tokens;
     private RoutingTable _routing; // a struct, inline: never copy it
@@ -121,7 +121,7 @@ internal sealed partial class DhtEngine : IDisposable
         options.Validate();
         _options = options;
         _crypto = crypto;
-        _rng = new Xoshiro256(seed);
+        _rng = new Xoshiro256State(seed);
         _now = now;
         _timerWindowStart = now;
         _routing = new RoutingTable(crypto.LocalId, options.Routing, directory);
@@ -149,7 +149,10 @@ internal sealed partial class DhtEngine : IDisposable
 
     public int SessionCount => _sessions.Count;
 
-    public EngineStats Stats { get; } = new();
+    private EngineStats _stats; // a struct, inline: never copy it
+
+    /// <summary>The engine's counters, by read-only reference (they live inline in the engine).</summary>
+    public ref readonly EngineStats Stats => ref _stats;
 
     /// <summary>The routing table, by reference (it is a struct held inline: a copy would not see later changes).</summary>
     internal ref RoutingTable Routing => ref _routing;
@@ -226,12 +229,12 @@ internal sealed partial class DhtEngine : IDisposable
     public void HandleDatagram(Instant now, PeerAddress from, ReadOnlySpan<byte> datagram)
     {
         Advance(now);
-        Stats.DatagramsReceived++;
-        Stats.BytesReceived += datagram.Length;
+        _stats.DatagramsReceived++;
+        _stats.BytesReceived += datagram.Length;
         var reason = ProcessDatagram(from, datagram);
         if (reason != DropReason.None)
         {
-            Stats.CountDrop(reason);
+            _stats.CountDrop(reason);
         }
     }
 
@@ -479,13 +482,13 @@ internal sealed partial class DhtEngine : IDisposable
     {
         if (_transmit.Count >= _options.MaxTransmitQueue)
         {
-            Stats.TransmitQueueDrops++;
+            _stats.TransmitQueueDrops++;
             ArrayPool<byte>.Shared.Return(buffer);
             return;
         }
 
-        Stats.DatagramsSent++;
-        Stats.BytesSent += length;
+        _stats.DatagramsSent++;
+        _stats.BytesSent += length;
         _transmit.Enqueue(new OutgoingDatagram(to, buffer, length));
     }
 

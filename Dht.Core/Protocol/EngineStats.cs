@@ -3,7 +3,12 @@ using Dht.Wire;
 namespace Dht.Protocol;
 
 /// <summary>Counters kept by the engine. Read on the engine's thread (drivers copy them).</summary>
-internal sealed class EngineStats
+/// <remarks>
+/// A struct held inline in the engine object (<see cref="DhtEngine.Stats"/> hands out a read-only reference): every
+/// datagram received or sent updates two counters, and as an object of its own the counters were one more cache miss
+/// per event at 10^5 simulated engines.
+/// </remarks>
+internal struct EngineStats
 {
     private static readonly int DropReasonCount = Enum.GetValues<DropReason>().Length;
 
@@ -36,7 +41,7 @@ internal sealed class EngineStats
 
     public long DroppedTotal { get; private set; }
 
-    public long Dropped(DropReason reason) => _drops?[(int)reason] ?? 0;
+    public readonly long Dropped(DropReason reason) => _drops?[(int)reason] ?? 0;
 
     public void CountDrop(DropReason reason)
     {
@@ -44,7 +49,7 @@ internal sealed class EngineStats
         DroppedTotal++;
     }
 
-    public IReadOnlyDictionary<string, long> DropsByReason()
+    public readonly IReadOnlyDictionary<string, long> DropsByReason()
     {
         var result = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var reason in Enum.GetValues<DropReason>())

@@ -98,9 +98,8 @@ internal partial struct RoutingTable
     /// <paramref name="max"/> buckets are taken; due buckets beyond it stay due.
     /// </summary>
     /// <returns>The number of targets.</returns>
-    public int CollectBucketsNeedingRefresh(Instant now, Xoshiro256 rng, List<NodeId> targets, int max = int.MaxValue)
+    public int CollectBucketsNeedingRefresh(Instant now, ref Xoshiro256State rng, List<NodeId> targets, int max = int.MaxValue)
     {
-        ArgumentNullException.ThrowIfNull(rng);
         ArgumentNullException.ThrowIfNull(targets);
         targets.Clear();
         if (now < _noRefreshBefore)
@@ -121,7 +120,7 @@ internal partial struct RoutingTable
 
             if ((chosen is null || chosen[i]) && IsDue(in bucket, now))
             {
-                targets.Add(RandomIdInSlot(i, rng));
+                targets.Add(RandomIdInSlot(i, ref rng));
                 bucket.LastUsed = now;
                 bucket.RefreshDelay = NextRefreshDelay();
             }
@@ -182,9 +181,8 @@ internal partial struct RoutingTable
     /// somewhere between one and two and a half intervals from now (its refresh delay after that instant), instead of
     /// every bucket of every node at the same instant.
     /// </summary>
-    internal void SpreadFirstRefresh(Instant now, Xoshiro256 rng)
+    internal void SpreadFirstRefresh(Instant now, ref Xoshiro256State rng)
     {
-        ArgumentNullException.ThrowIfNull(rng);
         var interval = _options.BucketRefreshInterval;
         var earliest = Instant.MaxValue;
         foreach (ref var bucket in _buckets.AsSpan())
@@ -221,11 +219,10 @@ internal partial struct RoutingTable
     }
 
     /// <summary>A random id in bucket <paramref name="index"/>: the local id's first index bits, then the inverse of bit index, then random bits.</summary>
-    public NodeId RandomIdInBucket(int index, Xoshiro256 rng)
+    public NodeId RandomIdInBucket(int index, ref Xoshiro256State rng)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, MaxBuckets);
-        ArgumentNullException.ThrowIfNull(rng);
         Span<byte> prefix = stackalloc byte[NodeId.Size];
         Span<byte> random = stackalloc byte[NodeId.Size];
         LocalId.FlipBit(index).WriteTo(prefix);
@@ -241,11 +238,11 @@ internal partial struct RoutingTable
     }
 
     /// <summary>A random id in storage slot <paramref name="slot"/> (see <see cref="SlotOf(NodeId)"/>).</summary>
-    private NodeId RandomIdInSlot(int slot, Xoshiro256 rng)
+    private NodeId RandomIdInSlot(int slot, ref Xoshiro256State rng)
     {
         var bits = _options.BucketSplitBits;
         var level = slot >> bits;
-        return RandomIdInBucket(level, rng).WithBits(level + 1, bits, slot & ((1 << bits) - 1));
+        return RandomIdInBucket(level, ref rng).WithBits(level + 1, bits, slot & ((1 << bits) - 1));
     }
 
     /// <summary>All contacts in the buckets (copied views), by bucket index then least recently seen first.</summary>

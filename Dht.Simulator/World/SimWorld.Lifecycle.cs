@@ -319,7 +319,7 @@ internal sealed partial class SimWorld
         var spread = new Xoshiro256(_scenario.Seed ^ 0x72656672657368UL);
         foreach (var node in _nodes)
         {
-            node.Engine!.Routing.SpreadFirstRefresh(node.LocalTime(now), spread);
+            node.Engine!.Routing.SpreadFirstRefresh(node.LocalTime(now), ref spread.State);
         }
 
         foreach (var node in _nodes)

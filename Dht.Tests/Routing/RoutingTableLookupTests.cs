@@ -25,7 +25,7 @@ public sealed class RoutingTableLookupTests
         for (var i = 0; i < 3000; i++)
         {
             // Half uniform, half near the local id, so many buckets are populated.
-            var id = i % 2 == 0 ? rng.NextNodeId() : table.RandomIdInBucket(rng.NextInt32(24), rng);
+            var id = i % 2 == 0 ? rng.NextNodeId() : table.RandomIdInBucket(rng.NextInt32(24), ref rng.State);
             table.OnVerifiedReply(id, V4(i), At(i), null);
         }
 
@@ -34,7 +34,7 @@ public sealed class RoutingTableLookupTests
         var targets = new List<NodeId> { local, all[0].Id, all[^1].Id, local.FlipBit(255), local.FlipBit(0) };
         for (var i = 0; i < 60; i++)
         {
-            targets.Add(i % 2 == 0 ? rng.NextNodeId() : table.RandomIdInBucket(rng.NextInt32(30), rng));
+            targets.Add(i % 2 == 0 ? rng.NextNodeId() : table.RandomIdInBucket(rng.NextInt32(30), ref rng.State));
         }
 
         var result = new List<Contact>();
@@ -122,7 +122,7 @@ public sealed class RoutingTableLookupTests
         }
 
         var targets = new List<NodeId>();
-        var n = table.CollectBucketsNeedingRefresh(At(0) + options.BucketRefreshInterval + TimeSpan.FromHours(1), rng, targets);
+        var n = table.CollectBucketsNeedingRefresh(At(0) + options.BucketRefreshInterval + TimeSpan.FromHours(1), ref rng.State, targets);
         var slots = contacts.Select(c => table.SlotOf(c.Id)).Distinct().Order().ToList();
         Assert.AreEqual(slots.Count, n, "one refresh target per non-empty sub-bucket");
         CollectionAssert.AreEqual(slots, targets.Select(table.SlotOf).ToList(), "each target lies in the sub-bucket it refreshes");
@@ -150,7 +150,7 @@ public sealed class RoutingTableLookupTests
             switch (rng.NextInt32(4))
             {
                 case 0:
-                    var id = rng.NextInt32(2) == 0 ? rng.NextNodeId() : table.RandomIdInBucket(rng.NextInt32(12), rng);
+                    var id = rng.NextInt32(2) == 0 ? rng.NextNodeId() : table.RandomIdInBucket(rng.NextInt32(12), ref rng.State);
                     table.OnVerifiedReply(id, V4(step), now, null);
                     known.Add(id);
                     break;
@@ -163,7 +163,7 @@ public sealed class RoutingTableLookupTests
                 default:
                     var due = table.CountDueBuckets(now);
                     var budget = 1 + rng.NextInt32(4);
-                    var n = table.CollectBucketsNeedingRefresh(now, rng, targets, budget);
+                    var n = table.CollectBucketsNeedingRefresh(now, ref rng.State, targets, budget);
                     Assert.AreEqual(Math.Min(due, budget), n, $"step {step}; seed {seed}");
                     break;
             }
@@ -186,12 +186,12 @@ public sealed class RoutingTableLookupTests
         var start = At(100);
         for (var i = 0; i < 300; i++)
         {
-            table.OnVerifiedReply(table.RandomIdInBucket(rng.NextInt32(10), rng), V4(i), start, null);
+            table.OnVerifiedReply(table.RandomIdInBucket(rng.NextInt32(10), ref rng.State), V4(i), start, null);
         }
 
         var buckets = table.CountDueBuckets(start + (2.5 * options.BucketRefreshInterval));
         Assert.IsTrue(buckets >= 8, $"non-empty buckets {buckets}; seed {seed}");
-        table.SpreadFirstRefresh(start, rng);
+        table.SpreadFirstRefresh(start, ref rng.State);
 
         var interval = options.BucketRefreshInterval;
         Assert.AreEqual(0, table.CountDueBuckets(start + interval - TimeSpan.FromTicks(1)), $"seed {seed}");
@@ -205,7 +205,7 @@ public sealed class RoutingTableLookupTests
         {
             var due = table.CountDueBuckets(now);
             Assert.IsTrue(due <= 1, $"{due} buckets due together at {now}; seed {seed}");
-            table.CollectBucketsNeedingRefresh(now, rng, targets);
+            table.CollectBucketsNeedingRefresh(now, ref rng.State, targets);
             Assert.AreEqual(due, targets.Count, $"at {now}; seed {seed}");
             refreshed.UnionWith(targets.Select(table.SlotOf));
         }
@@ -250,7 +250,7 @@ public sealed class RoutingTableLookupTests
         {
             for (var i = 0; i < 4; i++)
             {
-                var id = table.RandomIdInBucket(index, rng);
+                var id = table.RandomIdInBucket(index, ref rng.State);
                 Assert.AreEqual(index, Local.CommonPrefixLength(id), $"index {index}, id {id}");
             }
         }
@@ -262,7 +262,7 @@ public sealed class RoutingTableLookupTests
         var table = SmallTable();
         var rng = new Xoshiro256(11);
 
-        var ids = Enumerable.Range(0, 16).Select(_ => table.RandomIdInBucket(10, rng)).Distinct().Count();
+        var ids = Enumerable.Range(0, 16).Select(_ => table.RandomIdInBucket(10, ref rng.State)).Distinct().Count();
 
         Assert.AreEqual(16, ids);
     }
@@ -285,18 +285,18 @@ public sealed class RoutingTableLookupTests
         var due7 = table.RefreshDueAt(IdInBucket(7, 1))!.Value;
         AssertRefreshDelay(table, At(0), due0);
         AssertRefreshDelay(table, At(60), due7);
-        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Min(due0, due7) - TimeSpan.FromTicks(1), rng, targets));
+        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Min(due0, due7) - TimeSpan.FromTicks(1), ref rng.State, targets));
 
         // The emptied bucket 2 is never due; each of the others exactly at its own due time.
         var (first, second, firstBucket, secondBucket) = due0 <= due7 ? (due0, due7, 0, 7) : (due7, due0, 7, 0);
-        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(first, rng, targets), $"seed {seed}");
+        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(first, ref rng.State, targets), $"seed {seed}");
         Assert.AreEqual(firstBucket, Local.CommonPrefixLength(targets[0]), $"seed {seed}");
         if (second > first)
         {
-            Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(second - TimeSpan.FromTicks(1), rng, targets));
+            Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(second - TimeSpan.FromTicks(1), ref rng.State, targets));
         }
 
-        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(second, rng, targets));
+        Assert.AreEqual(1, table.CollectBucketsNeedingRefresh(second, ref rng.State, targets));
         Assert.AreEqual(secondBucket, Local.CommonPrefixLength(targets[0]), $"seed {seed}");
 
         // Refreshed buckets wait a new delay from the refresh.
@@ -328,7 +328,7 @@ public sealed class RoutingTableLookupTests
 
             // Refresh every bucket at once; each then draws a new delay.
             now += 2 * table.Options.BucketRefreshInterval;
-            Assert.AreEqual(12, table.CollectBucketsNeedingRefresh(now, rng, targets));
+            Assert.AreEqual(12, table.CollectBucketsNeedingRefresh(now, ref rng.State, targets));
         }
 
         Assert.IsGreaterThan(40, delays.Count, "48 delays, nearly all different");
@@ -354,7 +354,7 @@ public sealed class RoutingTableLookupTests
         var now = dues[^1].Due;
         var targets = new List<NodeId>();
 
-        Assert.AreEqual(2, table.CollectBucketsNeedingRefresh(now, rng, targets, max: 2));
+        Assert.AreEqual(2, table.CollectBucketsNeedingRefresh(now, ref rng.State, targets, max: 2));
         CollectionAssert.AreEquivalent(
             dues.Take(2).Select(d => d.Bucket).ToList(),
             targets.Select(t => Local.CommonPrefixLength(t)).ToList(),
@@ -362,9 +362,9 @@ public sealed class RoutingTableLookupTests
         Assert.AreEqual(4, table.CountDueBuckets(now));
 
         // The rest go next, longest due first, before any bucket refreshed just now is due again.
-        Assert.AreEqual(2, table.CollectBucketsNeedingRefresh(now, rng, targets, max: 2));
+        Assert.AreEqual(2, table.CollectBucketsNeedingRefresh(now, ref rng.State, targets, max: 2));
         CollectionAssert.AreEquivalent(dues.Skip(2).Take(2).Select(d => d.Bucket).ToList(), targets.Select(t => Local.CommonPrefixLength(t)).ToList());
-        Assert.AreEqual(2, table.CollectBucketsNeedingRefresh(now, rng, targets, max: 2));
+        Assert.AreEqual(2, table.CollectBucketsNeedingRefresh(now, ref rng.State, targets, max: 2));
         Assert.AreEqual(0, table.CountDueBuckets(now));
     }
 
@@ -390,8 +390,8 @@ public sealed class RoutingTableLookupTests
         Assert.AreEqual(due3 + TimeSpan.FromSeconds(60), table.RefreshDueAt(IdInBucket(3, 1)));
         Assert.IsNull(table.RefreshDueAt(IdInBucket(5, 1)));
         var later = due3 + TimeSpan.FromSeconds(60);
-        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Min(due0, later) - TimeSpan.FromTicks(1), rng, targets));
-        Assert.AreEqual(later <= due0 ? 2 : 1, table.CollectBucketsNeedingRefresh(Instant.Max(due0, due3), rng, targets));
+        Assert.AreEqual(0, table.CollectBucketsNeedingRefresh(Instant.Min(due0, later) - TimeSpan.FromTicks(1), ref rng.State, targets));
+        Assert.AreEqual(later <= due0 ? 2 : 1, table.CollectBucketsNeedingRefresh(Instant.Max(due0, due3), ref rng.State, targets));
         Assert.AreEqual(0, Local.CommonPrefixLength(targets[0]));
     }
 
