@@ -2,7 +2,14 @@ namespace Dht.Protocol;
 
 internal sealed partial class DhtEngine
 {
-    private readonly List<NodeId> _scratchKeys = [];
+    /// <summary>
+    /// The refresh targets of one tick, shared by the engines of a thread like the other scratch lists
+    /// (<see cref="_closestScratch"/>): <see cref="RefreshBuckets"/> fills and consumes it, and nothing it calls uses
+    /// it. An engine of its own was one more object every maintenance tick read (at 10^5 simulated engines, a cache
+    /// miss on every tick).
+    /// </summary>
+    [ThreadStatic]
+    private static List<NodeId>? _refreshTargets;
 
     /// <summary>Periodic work: expiry, republish (publisher), re-replication (storers), bucket refresh.</summary>
     private void RunMaintenance()
@@ -101,15 +108,16 @@ internal sealed partial class DhtEngine
 
     private void RefreshBuckets(int budget)
     {
-        if (budget <= 0 || _routing.Count == 0)
+        // The table's lower bound on its next refresh is inline in the engine: a tick with nothing due reads nothing else.
+        if (budget <= 0 || _routing.Count == 0 || !_routing.MayNeedRefresh(_now))
         {
             return;
         }
 
-        _scratchKeys.Clear();
+        var targets = _refreshTargets ??= [];
         // Only as many buckets as the budget allows are marked refreshed; the others stay due for the next tick.
-        _routing.CollectBucketsNeedingRefresh(_now, ref _rng, _scratchKeys, budget);
-        foreach (var target in _scratchKeys)
+        _routing.CollectBucketsNeedingRefresh(_now, ref _rng, targets, budget);
+        foreach (var target in targets)
         {
             _stats.BucketRefreshes++;
             var op = NewOperation(OperationKind.Refresh, target, reports: false);

@@ -46,6 +46,7 @@ internal sealed partial class DhtEngine
         }
 
         _operations[op.Id] = op;
+        _operationsUsed = true;
         _maintenanceOperations += op.IsMaintenance ? 1 : 0;
         _routing.MarkBucketUsed(target, _now);
         ScheduleTimer(op.Deadline, TimerKind.OperationDeadline, (ulong)op.Id);

@@ -65,12 +65,11 @@ internal sealed partial class DhtEngine
 
     private List<Message> BuildResponses(PeerAddress from, NodeId sender, Message request, bool tokenValid)
     {
-        // One list per engine, reused: the responses are sealed and queued before the next request is handled. The
-        // messages themselves come from the thread's scratch set (see _responseScratch), reset for this request.
-        var responses = _responses;
-        responses.Clear();
+        // The list and the messages come from the thread's scratch set (see _responseScratch), reset for this request:
+        // the responses are sealed and queued before the next request is handled. (A list per engine was one more object
+        // every request read: at 10^5 simulated engines, a cache miss.)
         var scratch = _responseScratch ??= new ResponseScratch();
-        scratch.Begin();
+        var responses = scratch.Begin();
         switch (request.Type)
         {
             case MessageType.Ping:
@@ -186,13 +185,17 @@ internal sealed partial class DhtEngine
     {
         private readonly List<Message> _messages = [];
         private readonly List<ContactSlice> _slices = [];
+        private readonly List<Message> _responses = new(1);
         private int _nextMessage;
         private int _nextSlice;
 
-        public void Begin()
+        /// <summary>Starts the responses to one request: returns the (emptied) list they are collected in.</summary>
+        public List<Message> Begin()
         {
             _nextMessage = 0;
             _nextSlice = 0;
+            _responses.Clear();
+            return _responses;
         }
 
         public Message Next()

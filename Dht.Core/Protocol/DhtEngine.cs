@@ -42,9 +42,9 @@ internal sealed partial class DhtEngine : IDisposable
     private readonly ICryptoSuite _crypto;
     private Xoshiro256State _rng; // a struct, inline: never copy it
     private SessionCache _sessions; // a struct, inline: never copy it
-    private readonly AddressTokens _tokens;
+    private AddressTokens _tokens; // a struct, inline: never copy it
     private RoutingTable _routing; // a struct, inline: never copy it
-    private readonly RecordStorage _storage;
+    private RecordStorage _storage; // a struct, inline: never copy it
     /// <summary>
     /// Scratch for <see cref="RoutingTable.FindClosest"/> results, shared by every engine on this thread: each use
     /// clears it, fills it and reads it within one method that calls into no other engine and no other user of it, so
@@ -55,7 +55,7 @@ internal sealed partial class DhtEngine : IDisposable
     private static List<Contact>? _closestScratch;
 
     /// <summary>
-    /// The answers being built (messages, and the contacts of NODES parts), shared by the engines of a thread like
+    /// The answers being built (their list, messages, and the contacts of NODES parts), shared by the engines of a thread like
     /// <see cref="_closestScratch"/>: they are sealed and queued inside the same <c>HandleRequest</c> call, so one set
     /// serves every request and answering allocates no message. Per engine the contacts alone would cost about 1.1 KB.
     /// </summary>
@@ -79,6 +79,13 @@ internal sealed partial class DhtEngine : IDisposable
 
     /// <summary>How many of <see cref="_operations"/> are maintenance operations (refresh, replication).</summary>
     private int _maintenanceOperations;
+
+    /// <summary>
+    /// Whether <see cref="_operations"/> took an operation since a tick last found it empty: only then may it have grown,
+    /// so a tick reads the table only then (at 10^5 simulated engines, reading it on every tick was a cache miss per
+    /// tick).
+    /// </summary>
+    private bool _operationsUsed;
     private TimerHeap _timers = new(); // a struct, inline: never copy it
 
     /// <summary>The most timers pending at once since <see cref="_timerWindowStart"/> (see <see cref="TimerTrimWindow"/>).</summary>
@@ -88,7 +95,6 @@ internal sealed partial class DhtEngine : IDisposable
     private Instant _timerWindowStart;
     private RingQueue<OutgoingDatagram> _transmit = new(); // a struct, inline: never copy it
     private RingQueue<EngineEvent> _events = new(); // a struct, inline: never copy it
-    private readonly List<Message> _responses = new(1);
     private readonly List<(PeerAddress Address, NodeId? Id)> _bootstrapSeeds = [];
 
     // Created on first use: many engines never need them (the simulator runs up to a million engines in one process).
@@ -160,7 +166,7 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>The session cache (tests check what it holds in a shared directory).</summary>
     internal ref SessionCache Sessions => ref _sessions;
 
-    internal RecordStorage Storage => _storage;
+    internal ref RecordStorage Storage => ref _storage;
 
     internal EngineOptions Options => _options;
 
@@ -391,15 +397,15 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>
     /// Gives back the memory a burst grew. An operation schedules two timers per request, so a GET grows the timer heap
     /// to dozens of entries that then sit empty for good (the simulator keeps a hundred thousand engines, and the heaps
-    /// were 2 KB each); the pending-request and operation tables, the outgoing-datagram and event queues and the
-    /// maintenance key list grow the same way (together about 1 KB per engine in a steady-state run). On a maintenance
+    /// were 2 KB each); the pending-request and operation tables and the outgoing-datagram and event queues grow the same
+    /// way (together about 1 KB per engine in a steady-state run). On a maintenance
     /// tick, a timer heap filled to a quarter of its capacity or less all through the last <see cref="TimerTrimWindow"/>
-    /// is trimmed to its size (the decision is taken once per window), and the tables, queues and
-    /// list are given back when they are empty and have grown to <see cref="MinSlotsToTrim"/> slots or more (the next
+    /// is trimmed to its size (the decision is taken once per window), and the tables and queues
+    /// are given back when they are empty and have grown to <see cref="MinSlotsToTrim"/> slots or more (the next
     /// burst grows them again); the collections created on first use (verification and eviction-check sets, identity
     /// probes, republish and replication schedules) are dropped when empty. Nothing here changes an order: timers are
     /// ordered by (time, sequence); the two tables are only looked up by key (the one walk over the operations asks
-    /// whether any is a bootstrap); the queues and the list are empty.
+    /// whether any is a bootstrap); the queues are empty.
     /// </summary>
     private void TrimAfterBurst()
     {
@@ -419,9 +425,14 @@ internal sealed partial class DhtEngine : IDisposable
             _pending.TrimExcess();
         }
 
-        if (_operations.Count == 0 && _operations.EnsureCapacity(0) >= MinSlotsToTrim)
+        if (_operationsUsed && _operations.Count == 0)
         {
-            _operations.TrimExcess();
+            if (_operations.EnsureCapacity(0) >= MinSlotsToTrim)
+            {
+                _operations.TrimExcess();
+            }
+
+            _operationsUsed = false;
         }
 
         if (_transmit.Count == 0 && _transmit.Capacity >= MinSlotsToTrim)
@@ -432,12 +443,6 @@ internal sealed partial class DhtEngine : IDisposable
         if (_events.Count == 0 && _events.Capacity >= MinSlotsToTrim)
         {
             _events.TrimExcess();
-        }
-
-        _scratchKeys.Clear();
-        if (_scratchKeys.Capacity >= MinSlotsToTrim)
-        {
-            _scratchKeys.TrimExcess();
         }
 
         // The collections created on first use go again once empty (the next use creates them anew). None is walked in

@@ -90,6 +90,12 @@ internal partial struct RoutingTable
     }
 
     /// <summary>
+    /// False when no bucket can be due for a refresh at <paramref name="now"/> (reads only the table's lower bound on its
+    /// next refresh); true when <see cref="CollectBucketsNeedingRefresh"/> has to look.
+    /// </summary>
+    public readonly bool MayNeedRefresh(Instant now) => now >= _noRefreshBefore;
+
+    /// <summary>
     /// Clears <paramref name="targets"/> and adds one random id inside each non-empty bucket with no lookup into it and
     /// no traffic from its range (<see cref="MarkSenderActive"/>) for its refresh delay, in bucket order: at least
     /// <see cref="RoutingOptions.BucketRefreshInterval"/>, at most half as long again (drawn per bucket and refresh).
@@ -102,7 +108,7 @@ internal partial struct RoutingTable
     {
         ArgumentNullException.ThrowIfNull(targets);
         targets.Clear();
-        if (now < _noRefreshBefore)
+        if (!MayNeedRefresh(now))
         {
             // Nothing can be due yet: skip touching every bucket (this runs on every maintenance tick of every node).
             return 0;

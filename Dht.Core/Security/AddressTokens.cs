@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Dht.Protocol;
 
 namespace Dht.Security;
@@ -8,13 +9,18 @@ namespace Dht.Security;
 /// address || port). The secret rotates every <c>rotation</c>; tokens from the current and previous secret verify.
 /// A request carrying a valid token proves the sender receives traffic at its source address.
 /// </summary>
-internal sealed class AddressTokens
+/// <remarks>
+/// A struct held inline in the engine object, with both secrets inline in it: every request served verifies and issues
+/// a token, and as an object with two secret arrays of its own this was up to three more cache misses per request at
+/// 10^5 simulated engines. A copy would rotate on its own, so it must never be taken: the engine uses its field.
+/// </remarks>
+internal struct AddressTokens
 {
     private readonly ICryptoSuite _crypto;
     private readonly ulong _seed;
     private readonly TimeSpan _rotation;
-    private readonly byte[] _current = new byte[32];
-    private readonly byte[] _previous = new byte[32];
+    private Secret _current;
+    private Secret _previous;
     private Instant _rotatedAt;
     private ulong _epoch;
 
@@ -55,7 +61,7 @@ internal sealed class AddressTokens
         }
         else
         {
-            _current.CopyTo(_previous, 0);
+            ((ReadOnlySpan<byte>)_current).CopyTo(_previous);
         }
 
         DeriveSecret(_epoch++, _current);
@@ -71,7 +77,7 @@ internal sealed class AddressTokens
         _crypto.DeriveLocalSecret(context, secret);
     }
 
-    private UInt128 Compute(byte[] secret, NodeId requester, PeerAddress address)
+    private readonly UInt128 Compute(ReadOnlySpan<byte> secret, NodeId requester, PeerAddress address)
     {
         Span<byte> data = stackalloc byte[NodeId.Size + 16 + 2];
         requester.WriteTo(data);
@@ -80,5 +86,12 @@ internal sealed class AddressTokens
         Span<byte> mac = stackalloc byte[16];
         _crypto.Mac(secret, data, mac);
         return BinaryPrimitives.ReadUInt128BigEndian(mac);
+    }
+
+    /// <summary>One 32-byte secret, held by value.</summary>
+    [InlineArray(32)]
+    private struct Secret
+    {
+        private byte _first;
     }
 }

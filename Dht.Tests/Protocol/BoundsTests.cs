@@ -277,19 +277,22 @@ public sealed partial class BoundsTests
             f.Engine.Routing.OnVerifiedReply(p.Id, p.Address, f.Now, TimeSpan.FromMilliseconds(50));
         }
 
-        var op = f.Engine.StartLookup(f.Now, f.Peers(30, 1)[0].Id);
+        // Nine lookups at once, so the operation table grows past 8 slots too.
+        var ops = Enumerable.Range(30, 9).Select(i => f.Engine.StartLookup(f.Now, f.Peers(i, 1)[0].Id)).ToList();
         var grown = f.Engine.TimerCapacity;
         Assert.IsGreaterThanOrEqualTo(32, grown, $"16 requests with two deadlines each; seed {seed}");
         var grownTables = f.Engine.BufferCapacities;
         Assert.IsGreaterThanOrEqualTo(16, grownTables.Pending, $"16 requests pending; seed {seed}");
+        Assert.IsGreaterThanOrEqualTo(9, grownTables.Operations, $"9 lookups running; seed {seed}");
         Assert.IsGreaterThanOrEqualTo(16, grownTables.Transmit, $"16 datagrams queued; seed {seed}");
 
         // Nobody answers: the requests time out, the lookup ends at its deadline (60 s), and the next maintenance tick
         // gives the empty tables back. The timer heap is kept through the 10 minutes in which it was used (the first
         // decision, at the 10-minute tick, sees the burst) and trimmed at the end of the next 10, quiet throughout.
         f.RunUntil(() => false, TimeSpan.FromSeconds(95), null);
-        Assert.IsTrue(f.Collected.OfType<LookupCompleted>().Any(e => e.OperationId == op), $"seed {seed}");
+        Assert.IsTrue(ops.All(op => f.Collected.OfType<LookupCompleted>().Any(e => e.OperationId == op)), $"seed {seed}");
         Assert.AreEqual(0, f.Engine.PendingRequests, $"seed {seed}");
+        Assert.AreEqual(0, f.Engine.ActiveOperations, $"seed {seed}");
         Assert.AreEqual(grown, f.Engine.TimerCapacity, $"seed {seed}");
         f.RunUntil(() => false, TimeSpan.FromMinutes(18), null);
         Assert.AreEqual(grown, f.Engine.TimerCapacity, $"at {f.Now}: the quiet window has not ended; seed {seed}");

@@ -46,13 +46,13 @@ public sealed class RecordStorageTests
     public void TryStore_CasMismatchAndLowerSeq_CasCheckedFirst()
     {
         var storage = NewStorage();
-        Store(storage, Signed("v5", 5));
+        Store(ref storage, Signed("v5", 5));
 
         Assert.AreEqual(RecordRejection.CasMismatch, storage.TryStore(Signed("v4", 4), 3, PeerA, false, T0, Hour));
         Assert.AreEqual(RecordRejection.SequenceTooLow, storage.TryStore(Signed("v4", 4), 5, PeerA, false, T0, Hour));
         Assert.AreEqual(RecordRejection.CasMismatch, storage.TryStore(Signed("v7", 7), 6, PeerA, false, T0, Hour));
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Signed("v7", 7), 5, PeerA, false, T0, Hour));
-        Assert.AreEqual(7L, Get(storage, Signed("v", 0).Key).Record.Sequence);
+        Assert.AreEqual(7L, Get(ref storage, Signed("v", 0).Key).Record.Sequence);
     }
 
     [TestMethod]
@@ -66,7 +66,7 @@ public sealed class RecordStorageTests
     public void TryStore_CasZeroMatchingStoredSeqZero_Accepted()
     {
         var storage = NewStorage();
-        Store(storage, Signed("v0", 0));
+        Store(ref storage, Signed("v0", 0));
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Signed("v1", 1), 0, PeerA, false, T0, Hour));
     }
 
@@ -74,7 +74,7 @@ public sealed class RecordStorageTests
     public void TryStore_LowerSeq_SequenceTooLow()
     {
         var storage = NewStorage();
-        Store(storage, Signed("v", 5));
+        Store(ref storage, Signed("v", 5));
         Assert.AreEqual(RecordRejection.SequenceTooLow, storage.TryStore(Signed("v", 4), null, PeerA, false, T0, Hour));
     }
 
@@ -83,10 +83,10 @@ public sealed class RecordStorageTests
     {
         var storage = NewStorage();
         var original = Signed("one", 5);
-        Store(storage, original);
+        Store(ref storage, original);
 
         Assert.AreEqual(RecordRejection.SequenceConflict, storage.TryStore(Signed("two", 5), null, PeerA, false, T0, Hour));
-        Assert.AreSame(original, Get(storage, original.Key).Record);
+        Assert.AreSame(original, Get(ref storage, original.Key).Record);
     }
 
     [TestMethod]
@@ -94,17 +94,17 @@ public sealed class RecordStorageTests
     {
         var storage = NewStorage();
         var record = Signed("v", 5);
-        Store(storage, record);
+        Store(ref storage, record);
         var later = T0 + TimeSpan.FromMinutes(30);
 
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Signed("v", 5), null, PeerB, false, later, TimeSpan.FromMinutes(10)));
-        var stored = Get(storage, record.Key, later);
+        var stored = Get(ref storage, record.Key, later);
         Assert.AreEqual((T0 + Hour).Ticks, stored.ExpiresAtTicks, "a shorter refresh must not shorten the lifetime");
         Assert.AreEqual(PeerA, stored.Source, "a refresh does not take the record over");
         Assert.AreEqual(T0.Ticks, stored.StoredAtTicks);
 
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Signed("v", 5), null, PeerB, false, later, 2 * Hour));
-        Assert.AreEqual((later + 2 * Hour).Ticks, Get(storage, record.Key, later).ExpiresAtTicks);
+        Assert.AreEqual((later + 2 * Hour).Ticks, Get(ref storage, record.Key, later).ExpiresAtTicks);
         Assert.AreEqual(1, storage.Count);
         Assert.AreEqual(1, storage.CountFromSource(PeerA));
         Assert.AreEqual(0, storage.CountFromSource(PeerB));
@@ -115,12 +115,12 @@ public sealed class RecordStorageTests
     {
         var storage = NewStorage();
         var record = DhtRecord.CreateImmutable("data"u8.ToArray());
-        Store(storage, record);
+        Store(ref storage, record);
         var later = T0 + TimeSpan.FromMinutes(50);
 
         Assert.AreEqual(RecordRejection.None, storage.TryStore(DhtRecord.CreateImmutable("data"u8.ToArray()), null, PeerB, false, later, Hour));
 
-        Assert.AreEqual((later + Hour).Ticks, Get(storage, record.Key, later).ExpiresAtTicks);
+        Assert.AreEqual((later + Hour).Ticks, Get(ref storage, record.Key, later).ExpiresAtTicks);
         Assert.AreEqual(record.SizeInBytes, storage.TotalBytes);
     }
 
@@ -128,8 +128,8 @@ public sealed class RecordStorageTests
     public void TryStore_MaxRecordsReached_StoreFullButReplaceAllowed()
     {
         var storage = NewStorage(new RecordStoreLimits { MaxRecords = 2 });
-        Store(storage, DhtRecord.CreateImmutable("a"u8.ToArray()));
-        Store(storage, Signed("v", 1));
+        Store(ref storage, DhtRecord.CreateImmutable("a"u8.ToArray()));
+        Store(ref storage, Signed("v", 1));
 
         Assert.AreEqual(RecordRejection.StoreFull, storage.TryStore(DhtRecord.CreateImmutable("c"u8.ToArray()), null, PeerB, false, T0, Hour));
         Assert.AreEqual(RecordRejection.StoreFull, storage.TryStore(DhtRecord.CreateImmutable("c"u8.ToArray()), null, Local, true, T0, Hour));
@@ -142,7 +142,7 @@ public sealed class RecordStorageTests
     public void TryStore_MaxTotalBytes_CountsReplacementOnce()
     {
         var storage = NewStorage(new RecordStoreLimits { MaxTotalBytes = 300 });
-        Store(storage, Signed("0123456789", 1)); // 10 + 32 + 64 = 106 bytes
+        Store(ref storage, Signed("0123456789", 1)); // 10 + 32 + 64 = 106 bytes
 
         Assert.AreEqual(RecordRejection.StoreFull, storage.TryStore(DhtRecord.CreateImmutable(new byte[195]), null, PeerB, false, T0, Hour));
         Assert.AreEqual(RecordRejection.None, storage.TryStore(DhtRecord.CreateImmutable(new byte[194]), null, PeerB, false, T0, Hour));
@@ -183,7 +183,7 @@ public sealed class RecordStorageTests
     public void TryStore_ReplaceBySameSourceAtQuota_AcceptedAndCountedOnce()
     {
         var storage = NewStorage(new RecordStoreLimits { MaxRecordsPerSource = 1 });
-        Store(storage, Signed("v", 1));
+        Store(ref storage, Signed("v", 1));
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Signed("v", 2), null, PeerA, false, T0, Hour));
         Assert.AreEqual(1, storage.CountFromSource(PeerA));
     }
@@ -192,17 +192,17 @@ public sealed class RecordStorageTests
     public void TryStore_ReplaceByOtherSource_MovesQuota()
     {
         var storage = NewStorage(new RecordStoreLimits { MaxRecordsPerSource = 1 });
-        Store(storage, Signed("v", 1));
+        Store(ref storage, Signed("v", 1));
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Immutable(1), null, PeerB, false, T0, Hour));
 
         Assert.AreEqual(RecordRejection.SourceQuotaExceeded, storage.TryStore(Signed("v", 2), null, PeerB, false, T0, Hour));
 
         var storage2 = NewStorage(new RecordStoreLimits { MaxRecordsPerSource = 1 });
-        Store(storage2, Signed("v", 1));
+        Store(ref storage2, Signed("v", 1));
         Assert.AreEqual(RecordRejection.None, storage2.TryStore(Signed("v", 2), null, PeerB, false, T0, Hour));
         Assert.AreEqual(0, storage2.CountFromSource(PeerA));
         Assert.AreEqual(1, storage2.CountFromSource(PeerB));
-        Assert.AreEqual(PeerB, Get(storage2, Signed("v", 0).Key).Source);
+        Assert.AreEqual(PeerB, Get(ref storage2, Signed("v", 0).Key).Source);
     }
 
     [TestMethod]
@@ -212,7 +212,7 @@ public sealed class RecordStorageTests
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Signed("v", 1), null, Local, true, T0, Hour));
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Signed("v", 2), null, PeerA, false, T0, Hour));
 
-        var stored = Get(storage, Signed("v", 0).Key);
+        var stored = Get(ref storage, Signed("v", 0).Key);
         Assert.IsTrue(stored.IsLocal);
         Assert.AreEqual(Local, stored.Source);
         Assert.AreEqual(2L, stored.Record.Sequence);
@@ -223,10 +223,10 @@ public sealed class RecordStorageTests
     public void TryStore_RemoteRecordRefreshedLocally_BecomesLocalAndLeavesQuota()
     {
         var storage = NewStorage();
-        Store(storage, Signed("v", 1));
+        Store(ref storage, Signed("v", 1));
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Signed("v", 1), null, Local, true, T0, Hour));
 
-        var stored = Get(storage, Signed("v", 0).Key);
+        var stored = Get(ref storage, Signed("v", 0).Key);
         Assert.IsTrue(stored.IsLocal);
         Assert.AreEqual(Local, stored.Source);
         Assert.AreEqual(0, storage.CountFromSource(PeerA));
@@ -237,7 +237,7 @@ public sealed class RecordStorageTests
     {
         var storage = NewStorage();
         var record = Signed("v", 1);
-        Store(storage, record);
+        Store(ref storage, record);
 
         Assert.IsTrue(storage.Remove(record.Key));
         Assert.IsFalse(storage.Remove(record.Key));
@@ -251,7 +251,7 @@ public sealed class RecordStorageTests
     {
         var storage = NewStorage();
         var record = Signed("v", 1);
-        Store(storage, record);
+        Store(ref storage, record);
 
         Assert.IsTrue(storage.TryGet(record.Key, T0 + Hour - TimeSpan.FromTicks(1), out _));
         Assert.IsFalse(storage.TryGet(record.Key, T0 + Hour, out var expired));
@@ -327,11 +327,11 @@ public sealed class RecordStorageTests
     public void TryStore_OverExpiredRecord_TreatedAsAbsent()
     {
         var storage = NewStorage(new RecordStoreLimits { MaxRecordsPerSource = 1 });
-        Store(storage, Signed("v", 5));
+        Store(ref storage, Signed("v", 5));
         var later = T0 + 2 * Hour;
 
         Assert.AreEqual(RecordRejection.None, storage.TryStore(Signed("v", 1), 42, PeerB, false, later, Hour));
-        Assert.AreEqual(1L, Get(storage, Signed("v", 0).Key, later).Record.Sequence);
+        Assert.AreEqual(1L, Get(ref storage, Signed("v", 0).Key, later).Record.Sequence);
         Assert.AreEqual(0, storage.CountFromSource(PeerA));
     }
 
@@ -351,7 +351,7 @@ public sealed class RecordStorageTests
         var storage = NewStorage(new RecordStoreLimits { MaxTtl = 2 * Hour });
         var record = Signed("v", 1);
         Assert.AreEqual(RecordRejection.None, storage.TryStore(record, null, PeerA, false, T0, TimeSpan.FromDays(30)));
-        Assert.AreEqual((T0 + 2 * Hour).Ticks, Get(storage, record.Key).ExpiresAtTicks);
+        Assert.AreEqual((T0 + 2 * Hour).Ticks, Get(ref storage, record.Key).ExpiresAtTicks);
     }
 
     [TestMethod]
@@ -363,13 +363,13 @@ public sealed class RecordStorageTests
         Assert.AreEqual(mutable.Key, squatter.Key);
 
         var storage = NewStorage();
-        Store(storage, mutable);
+        Store(ref storage, mutable);
         Assert.AreEqual(RecordRejection.KindConflict, storage.TryStore(squatter, null, PeerB, false, T0, Hour));
 
         var storage2 = NewStorage();
-        Store(storage2, squatter);
+        Store(ref storage2, squatter);
         Assert.AreEqual(RecordRejection.None, storage2.TryStore(mutable, null, PeerB, false, T0, Hour));
-        Assert.IsTrue(Get(storage2, mutable.Key).Record.IsMutable);
+        Assert.IsTrue(Get(ref storage2, mutable.Key).Record.IsMutable);
     }
 
     [TestMethod]
@@ -440,10 +440,10 @@ public sealed class RecordStorageTests
 
     private static DhtRecord Immutable(int i) => DhtRecord.CreateImmutable(BitConverter.GetBytes(i));
 
-    private static void Store(RecordStorage storage, DhtRecord record) =>
+    private static void Store(ref RecordStorage storage, DhtRecord record) =>
         Assert.AreEqual(RecordRejection.None, storage.TryStore(record, null, PeerA, false, T0, Hour));
 
-    private static StoredRecord Get(RecordStorage storage, NodeId key, Instant? now = null)
+    private static StoredRecord Get(ref RecordStorage storage, NodeId key, Instant? now = null)
     {
         Assert.IsTrue(storage.TryGet(key, now ?? T0, out var stored), $"record {key} should be stored");
         return stored;
