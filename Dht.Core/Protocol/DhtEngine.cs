@@ -40,11 +40,26 @@ internal sealed partial class DhtEngine : IDisposable
 
     private readonly EngineOptions _options;
     private readonly ICryptoSuite _crypto;
-    private Xoshiro256State _rng; // a struct, inline: never copy it
-    private SessionCache _sessions; // a struct, inline: never copy it
-    private AddressTokens _tokens; // a struct, inline: never copy it
-    private RoutingTable _routing; // a struct, inline: never copy it
+
+    // The engine's state lives in its own object as far as it can (structs held inline, never copied): at 10^5
+    // simulated engines every other object an event reads is a cache miss. The runtime (CoreCLR's automatic layout, as
+    // of .NET 10) places the reference fields first, then the primitive ones, then these structs in the order declared
+    // here, so the hottest come first: the clock and the timers (every input), within the two cache lines the simulator
+    // prefetches ahead of an event; then the outgoing and event queues (every poll), the session cache and the
+    // counters (every datagram), the random generator (every datagram sent), the requests in flight (every answer), the
+    // routing table and the address tokens (every request served). The order changes nothing but the layout.
+    private Instant _now;
+    private TimerHeap _timers = new();
+    private RingQueue<OutgoingDatagram> _transmit = new();
+    private RingQueue<EngineEvent> _events = new();
+    private SessionCache _sessions;
+    private EngineStats _stats;
+    private Xoshiro256State _rng;
+    private RequestTable _pending = new();
+    private RoutingTable _routing;
+    private AddressTokens _tokens;
     private RecordStorage _storage; // a struct, inline: never copy it
+
     /// <summary>
     /// Scratch for <see cref="RoutingTable.FindClosest"/> results, shared by every engine on this thread: each use
     /// clears it, fills it and reads it within one method that calls into no other engine and no other user of it, so
@@ -74,7 +89,6 @@ internal sealed partial class DhtEngine : IDisposable
     [ThreadStatic]
     private static ContactSlice? _decodeContacts;
 
-    private RequestTable _pending = new(); // a struct, inline: never copy it
     private readonly Dictionary<long, Operation> _operations = [];
 
     /// <summary>How many of <see cref="_operations"/> are maintenance operations (refresh, replication).</summary>
@@ -86,15 +100,12 @@ internal sealed partial class DhtEngine : IDisposable
     /// tick).
     /// </summary>
     private bool _operationsUsed;
-    private TimerHeap _timers = new(); // a struct, inline: never copy it
 
     /// <summary>The most timers pending at once since <see cref="_timerWindowStart"/> (see <see cref="TimerTrimWindow"/>).</summary>
     private int _timersPeak;
 
     /// <summary>When the current <see cref="TimerTrimWindow"/> began (the engine's creation, then each trim decision).</summary>
     private Instant _timerWindowStart;
-    private RingQueue<OutgoingDatagram> _transmit = new(); // a struct, inline: never copy it
-    private RingQueue<EngineEvent> _events = new(); // a struct, inline: never copy it
     private readonly List<(PeerAddress Address, NodeId? Id)> _bootstrapSeeds = [];
 
     // Created on first use: many engines never need them (the simulator runs up to a million engines in one process).
@@ -108,7 +119,6 @@ internal sealed partial class DhtEngine : IDisposable
     private int _verificationsInFlight;
     private double _sessionBudget;
     private Instant _sessionBudgetAt;
-    private Instant _now;
 
     /// <param name="options">Validated here; may be shared by many engines.</param>
     /// <param name="crypto">The node's identity and all cryptography.</param>
@@ -154,8 +164,6 @@ internal sealed partial class DhtEngine : IDisposable
     public int ActiveOperations => _operations.Count;
 
     public int SessionCount => _sessions.Count;
-
-    private EngineStats _stats; // a struct, inline: never copy it
 
     /// <summary>The engine's counters, by read-only reference (they live inline in the engine).</summary>
     public ref readonly EngineStats Stats => ref _stats;
