@@ -10,11 +10,7 @@ namespace Dht.Lookup;
 /// that did not fail have all answered. It never sends anything itself: the engine asks <see cref="TryGetNext"/> for
 /// the next node to query and reports answers with <see cref="OnSuccess"/> and <see cref="OnFailure"/>.
 /// </summary>
-/// <remarks>
-/// A struct, held inline in its <c>Operation</c> (a field, used in place): a copy would share the candidate array, which
-/// <see cref="Release"/> gives back to the pool, so it must never be taken: pass it by <c>ref</c>.
-/// </remarks>
-internal struct IterativeLookup
+internal sealed class IterativeLookup
 {
     /// <summary>From <see cref="ArrayPool{T}.Shared"/> (rented on the first candidate, given back by <see cref="Release"/>).</summary>
     private LookupCandidate[] _candidates = [];

@@ -11,12 +11,7 @@ internal sealed class Operation
 
     public required Instant Deadline { get; init; }
 
-    /// <summary>
-    /// The lookup, a struct held inline in this object (a field, so calls change it in place; never copy it): every
-    /// answer to the operation's requests reads the operation and its lookup, and as an object of its own the lookup
-    /// was one more cache miss per answer at 10^5 simulated engines.
-    /// </summary>
-    public required IterativeLookup Lookup;
+    public required IterativeLookup Lookup { get; init; }
 
     /// <summary>Maintenance operations emit no event.</summary>
     public bool IsMaintenance => Kind is OperationKind.Refresh or OperationKind.Replicate
