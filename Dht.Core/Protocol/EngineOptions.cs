@@ -83,7 +83,7 @@ internal sealed class EngineOptions
         Check(K is >= 1 and <= 64, nameof(K), K, "must be between 1 and 64");
         Check(Alpha is >= 1 and <= 16, nameof(Alpha), Alpha, "must be between 1 and 16");
         Check(MaxValueSize is >= 1 && MaxValueSize <= Wire.WireConstants.MaxValueSize, nameof(MaxValueSize), MaxValueSize,
-            $"must be between 1 and {Wire.WireConstants.MaxValueSize} (what one 1280-byte datagram can carry)");
+            MaxValueSizeRule);
         Check(RecordTtl >= TimeSpan.FromSeconds(10) && RecordTtl <= TimeSpan.FromDays(7), nameof(RecordTtl), RecordTtl, "must be between 10 s and 7 days");
         Check(RepublishInterval > TimeSpan.Zero && RepublishInterval < RecordTtl, nameof(RepublishInterval), RepublishInterval, "must be positive and shorter than RecordTtl");
         Check(ReplicationInterval > TimeSpan.Zero, nameof(ReplicationInterval), ReplicationInterval, "must be positive");
@@ -93,7 +93,7 @@ internal sealed class EngineOptions
         Check(OperationTimeout > MaxRequestTimeout, nameof(OperationTimeout), OperationTimeout, "must be longer than MaxRequestTimeout");
         Check(TokenRotation > TimeSpan.Zero, nameof(TokenRotation), TokenRotation, "must be positive");
         Check(MaxPendingRequests >= 16, nameof(MaxPendingRequests), MaxPendingRequests, "must be at least 16");
-        Check(MaxSessions is >= 16 and <= Security.SessionCache.MaxCapacity, nameof(MaxSessions), MaxSessions, $"must be between 16 and {Security.SessionCache.MaxCapacity}");
+        Check(MaxSessions is >= 16 and <= Security.SessionCache.MaxCapacity, nameof(MaxSessions), MaxSessions, MaxSessionsRule);
         Check(ReplayWindow is >= 1 and <= 1024, nameof(ReplayWindow), ReplayWindow, "must be between 1 and 1024");
         Check(SessionIdleTimeout >= TimeSpan.FromSeconds(1), nameof(SessionIdleTimeout), SessionIdleTimeout, "must be at least 1 s");
         Check(MaxConcurrentOperations >= 1, nameof(MaxConcurrentOperations), MaxConcurrentOperations, "must be at least 1");
@@ -109,7 +109,14 @@ internal sealed class EngineOptions
         Routing.Validate();
     }
 
-    private static void Check(bool ok, string name, object value, string rule)
+    // The rules that name a bound, formatted once: Validate runs for every engine created (the simulator creates up to
+    // a million), and a valid option must cost no allocation (nor its value a box: Check is generic).
+    private static readonly string MaxValueSizeRule =
+        $"must be between 1 and {Wire.WireConstants.MaxValueSize} (what one 1280-byte datagram can carry)";
+
+    private static readonly string MaxSessionsRule = $"must be between 16 and {Security.SessionCache.MaxCapacity}";
+
+    private static void Check<T>(bool ok, string name, T value, string rule)
     {
         if (!ok)
         {

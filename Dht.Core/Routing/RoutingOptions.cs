@@ -61,18 +61,18 @@ internal sealed class RoutingOptions
 
     public void Validate()
     {
-        Check(K is >= 1 and <= MaxK, nameof(K), K, $"must be in 1..{MaxK}");
+        Check(K is >= 1 and <= MaxK, nameof(K), K, KRule);
         Check(BucketSplitBits is >= 0 and <= 3, nameof(BucketSplitBits), BucketSplitBits, "must be in 0..3");
         Check(
             ReplacementCacheSize is >= 0 and <= MaxReplacementCacheSize,
             nameof(ReplacementCacheSize),
             ReplacementCacheSize,
-            $"must be in 0..{MaxReplacementCacheSize}");
+            ReplacementCacheRule);
         Check(
             MaxFailuresBeforeEviction is >= 1 and <= MaxFailuresLimit,
             nameof(MaxFailuresBeforeEviction),
             MaxFailuresBeforeEviction,
-            $"must be in 1..{MaxFailuresLimit}");
+            MaxFailuresRule);
         Check(PingOldestAfter >= TimeSpan.Zero, nameof(PingOldestAfter), PingOldestAfter, "must not be negative");
         Check(BucketRefreshInterval > TimeSpan.Zero, nameof(BucketRefreshInterval), BucketRefreshInterval, "must be positive");
         Check(
@@ -87,7 +87,13 @@ internal sealed class RoutingOptions
             "must not be negative (0 = unlimited)");
     }
 
-    private static void Check(bool valid, string name, object value, string rule)
+    // The rules that name a bound, formatted once: Validate runs for every table created (the simulator creates up to a
+    // million), and a valid option must cost no allocation (nor its value a box: Check is generic).
+    private static readonly string KRule = $"must be in 1..{MaxK}";
+    private static readonly string ReplacementCacheRule = $"must be in 0..{MaxReplacementCacheSize}";
+    private static readonly string MaxFailuresRule = $"must be in 1..{MaxFailuresLimit}";
+
+    private static void Check<T>(bool valid, string name, T value, string rule)
     {
         if (!valid)
         {

@@ -173,6 +173,25 @@ public sealed partial class BoundsTests
         options.Validate();
     }
 
+    /// <summary>
+    /// Every engine validates its options, and the simulator creates up to a million engines from one set: a valid set
+    /// must cost no allocation (no boxed value, no message formatted in case the check failed).
+    /// </summary>
+    [TestMethod]
+    public void Validate_ValidOptions_AllocatesNothing()
+    {
+        var options = new EngineOptions();
+        options.Validate(); // the rules that name a bound are formatted once, on first use
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            options.Validate();
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.AreEqual(0L, allocated, $"100 validations of a valid set allocated {allocated} bytes");
+    }
+
     private static void Apply(EngineOptions o, string change)
     {
         switch (change)
