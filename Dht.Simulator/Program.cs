@@ -90,7 +90,7 @@ internal static class Program
             Console.Error.WriteLine($"error: {options.ScenarioPath}: rejected by the engine: {e.Message}");
             return ExitUsage;
         }
-        catch (OutOfMemoryException)
+        catch (Exception e) when (IsOutOfMemory(e))
         {
             return OutOfMemory(scenario, "while creating the nodes");
         }
@@ -106,7 +106,7 @@ internal static class Program
             {
                 ui.Run(world, wall);
             }
-            catch (OutOfMemoryException)
+            catch (Exception e) when (IsOutOfMemory(e))
             {
                 return OutOfMemory(scenario, string.Create(CultureInfo.InvariantCulture, $"at simulated second {world.NowSeconds:0.#} of {scenario.DurationSeconds:0.#}"));
             }
@@ -140,6 +140,36 @@ internal static class Program
     /// A run that exhausts memory ends with a message a user can act on and its own exit code, instead of the runtime's
     /// bare "Out of memory." and a crash. Collecting first frees what the failed run held, so the message can be written.
     /// </summary>
+    /// <summary>
+    /// An exhausted heap, also when it surfaced in a worker of the warm start's parallel loops (an
+    /// <see cref="AggregateException"/>) or in a type's initialization: each is reported like a plain one, never as a
+    /// crash. It runs as an exception filter while the heap is exhausted, so it allocates nothing (no enumerator, no
+    /// flattened copy): a filter that throws counts as false, and the run would crash.
+    /// </summary>
+    internal static bool IsOutOfMemory(Exception e)
+    {
+        switch (e)
+        {
+            case OutOfMemoryException:
+                return true;
+            case AggregateException a:
+                var inner = a.InnerExceptions;
+                for (var i = 0; i < inner.Count; i++)
+                {
+                    if (IsOutOfMemory(inner[i]))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case TypeInitializationException or System.Reflection.TargetInvocationException:
+                return e.InnerException is { } cause && IsOutOfMemory(cause);
+            default:
+                return false;
+        }
+    }
+
     private static int OutOfMemory(Scenario scenario, string when)
     {
         GC.Collect();

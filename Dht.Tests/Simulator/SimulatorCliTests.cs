@@ -122,6 +122,21 @@ public sealed class SimulatorCliTests
         Assert.Contains("--nodes", error);
     }
 
+    /// <summary>
+    /// The warm start fills tables in parallel loops, so an exhausted heap can surface wrapped in an
+    /// <see cref="AggregateException"/> (the capped run above does, at 48 MB): it must be reported as out of memory.
+    /// </summary>
+    [TestMethod]
+    public void IsOutOfMemory_WrappedOrPlain_RecognizedOthersNot()
+    {
+        Assert.IsTrue(Dht.Simulator.Program.IsOutOfMemory(new OutOfMemoryException()));
+        Assert.IsTrue(Dht.Simulator.Program.IsOutOfMemory(new AggregateException(new InvalidOperationException(), new OutOfMemoryException())));
+        Assert.IsTrue(Dht.Simulator.Program.IsOutOfMemory(new AggregateException(new AggregateException(new OutOfMemoryException()))));
+        Assert.IsTrue(Dht.Simulator.Program.IsOutOfMemory(new TypeInitializationException("T", new OutOfMemoryException())));
+        Assert.IsFalse(Dht.Simulator.Program.IsOutOfMemory(new AggregateException(new InvalidOperationException())));
+        Assert.IsFalse(Dht.Simulator.Program.IsOutOfMemory(new InvalidOperationException("x", new OutOfMemoryException())));
+    }
+
     private static string TempDir()
     {
         var dir = Path.Combine(Path.GetTempPath(), "dht-sim-cli-" + Guid.NewGuid().ToString("N"));
