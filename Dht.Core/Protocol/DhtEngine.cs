@@ -58,7 +58,7 @@ internal sealed partial class DhtEngine : IDisposable
     private RequestTable _pending = new();
     private RoutingTable _routing;
     private AddressTokens _tokens;
-    private RecordStorage _storage; // a struct, inline: never copy it
+    private RecordStorage _storage;
 
     /// <summary>
     /// Scratch for <see cref="RoutingTable.FindClosest"/> results, shared by every engine on this thread: each use
