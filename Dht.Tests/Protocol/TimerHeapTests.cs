@@ -97,4 +97,35 @@ public sealed class TimerHeapTests
 
         Assert.AreEqual(0, heap.Count);
     }
+
+    /// <summary>
+    /// A quiet engine has one timer pending, its maintenance tick, which it pops and adds again on every tick: that timer
+    /// lives in the heap's inline slot, so the cycle allocates no array (and at 10^5 simulated engines reads none).
+    /// </summary>
+    [TestMethod]
+    public void OneTimerPending_PopAndAddAgain_UsesNoArray()
+    {
+        var heap = new TimerHeap();
+        heap.Add(10, TimerKind.Maintenance, 0);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (long t = 10; t < 10_000; t += 10)
+        {
+            Assert.IsTrue(heap.TryPopDue(t, out var kind, out _));
+            Assert.AreEqual(TimerKind.Maintenance, kind);
+            heap.Add(t + 10, TimerKind.Maintenance, 0);
+        }
+
+        Assert.AreEqual(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.AreEqual(1, heap.Capacity, "only the inline slot");
+
+        // A second timer goes to the array; an earlier one takes the inline slot and moves the other out.
+        heap.Add(5, TimerKind.RequestDeadline, 7);
+        Assert.AreEqual(2, heap.Count);
+        Assert.IsGreaterThan(1, heap.Capacity);
+        Assert.IsTrue(heap.TryPeek(out var first));
+        Assert.AreEqual(5, first);
+        Assert.AreEqual(1, heap.CancelRequest(7));
+        Assert.IsTrue(heap.TryPeek(out first));
+        Assert.AreEqual(10_000, first);
+    }
 }
