@@ -390,6 +390,7 @@ internal sealed partial class SimWorld : IDisposable
 
     public void Dispose()
     {
+        _queue.Dispose();
         foreach (var node in _nodes)
         {
             node.Engine?.Dispose();

@@ -15,7 +15,7 @@ public sealed class EventQueueTests
     public void RandomSchedule_SameOrderAsOneHeap(ulong seed)
     {
         var rng = new Xoshiro256(seed);
-        var queue = new EventQueue();
+        using var queue = new EventQueue();
         var model = new PriorityQueue<SimEvent, EventKey>();
         var kinds = Enum.GetValues<SimEventKind>();
         long now = 0, sequence = 0;
@@ -28,7 +28,8 @@ public sealed class EventQueueTests
             {
                 var kind = rng.NextInt32(3) == 0 ? SimEventKind.Wake : kinds[rng.NextInt32(kinds.Length)];
                 var at = now + (rng.NextInt32(4) == 0 ? 0 : rng.NextInt32(1000));
-                var e = new SimEvent(kind, rng.NextInt32(50), Extra: step);
+                // A wake-up carries only its node, as the world schedules it; other events carry more.
+                var e = kind == SimEventKind.Wake ? new SimEvent(kind, rng.NextInt32(50)) : new SimEvent(kind, rng.NextInt32(50), Extra: step);
                 var key = new EventKey(at, sequence++);
                 queue.Enqueue(e, key);
                 model.Enqueue(e, key);
@@ -66,5 +67,58 @@ public sealed class EventQueueTests
         Assert.IsFalse(queue.TryPeek(out _, out _), $"seed {seed}");
         Assert.AreEqual(0, queue.Count);
         Assert.IsGreaterThan(5_000, taken, $"seed {seed}");
+    }
+
+    [TestMethod]
+    public void Enqueue_WakeCarryingMoreThanItsNode_Refused()
+    {
+        using var queue = new EventQueue();
+        var e = Assert.ThrowsExactly<ArgumentException>(() => queue.Enqueue(new SimEvent(SimEventKind.Wake, 3, Extra: 1), new EventKey(0, 0)));
+        StringAssert.Contains(e.Message, "only its node");
+        Assert.AreEqual(0, queue.Count);
+    }
+
+    /// <summary>Wake-ups past a few heap levels (the heap grows from 64 entries), ties in time broken by sequence.</summary>
+    [TestMethod]
+    [DataRow(4UL)]
+    [DataRow(5UL)]
+    public void WakeHeap_ManyEntries_ComeOutInTimeThenSequenceOrder(ulong seed)
+    {
+        var rng = new Xoshiro256(seed);
+        using var heap = new WakeHeap();
+        var model = new List<(long Time, long Sequence, int Node)>();
+        for (var i = 0; i < 5_000; i++)
+        {
+            var entry = (Time: (long)rng.NextInt32(300), Sequence: (long)i, Node: rng.NextInt32(WakeHeap.MaxNode + 1));
+            heap.Push(entry.Time, entry.Sequence, entry.Node);
+            model.Add(entry);
+        }
+
+        model.Sort();
+        foreach (var expected in model)
+        {
+            Assert.IsTrue(heap.TryPop(out var time, out var sequence, out var node), $"seed {seed}");
+            Assert.AreEqual(expected, (time, sequence, node), $"seed {seed}");
+        }
+
+        Assert.IsFalse(heap.TryPop(out _, out _, out _));
+        Assert.AreEqual(0, heap.Count);
+    }
+
+    [TestMethod]
+    public void WakeHeap_NodeOrSequenceOutOfRange_RefusedAndDisposedHeapRefusesAll()
+    {
+        var heap = new WakeHeap();
+        heap.Push(1, WakeHeap.MaxSequence, WakeHeap.MaxNode);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => heap.Push(1, 0, WakeHeap.MaxNode + 1));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => heap.Push(1, 0, -1));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => heap.Push(1, WakeHeap.MaxSequence + 1, 0));
+        Assert.IsTrue(heap.TryPop(out _, out var sequence, out var node));
+        Assert.AreEqual((WakeHeap.MaxSequence, WakeHeap.MaxNode), (sequence, node));
+        heap.Push(1, 2, 3);
+        heap.Dispose();
+        Assert.AreEqual(0, heap.Count);
+        Assert.IsFalse(heap.TryPop(out _, out _, out _));
+        Assert.ThrowsExactly<ObjectDisposedException>(() => heap.Push(1, 2, 3));
     }
 }
