@@ -95,6 +95,18 @@ internal sealed partial class DhtEngine : IDisposable
     private int _maintenanceOperations;
 
     /// <summary>
+    /// While the engine has had no input since its last full maintenance tick, a tick before this instant (in ticks) would
+    /// find nothing to do, and only schedules the next one; 0 (no skipping) after any input, any other timer and any
+    /// access to the state from outside (see <see cref="Touched"/>). A full tick sets it to the earliest of the lower
+    /// bounds its steps keep (record expiry, republish, replication, bucket refresh, idle sessions, the timer-trim
+    /// window); the steps whose conditions are not times (re-bootstrap, trimming empty tables) depend only on state that
+    /// changes through inputs and timers. It lives among the engine's first fields, which the simulator prefetches: a
+    /// quiet tick then reads none of the cache lines those bounds sit on (at 10^5 simulated engines, two or three
+    /// misses on every tick).
+    /// </summary>
+    private long _quietUntil;
+
+    /// <summary>
     /// Whether <see cref="_operations"/> took an operation since a tick last found it empty: only then may it have grown,
     /// so a tick reads the table only then (at 10^5 simulated engines, reading it on every tick was a cache miss per
     /// tick).
@@ -169,12 +181,33 @@ internal sealed partial class DhtEngine : IDisposable
     public ref readonly EngineStats Stats => ref _stats;
 
     /// <summary>The routing table, by reference (it is a struct held inline: a copy would not see later changes).</summary>
-    internal ref RoutingTable Routing => ref _routing;
+    internal ref RoutingTable Routing
+    {
+        get
+        {
+            Touched();
+            return ref _routing;
+        }
+    }
 
     /// <summary>The session cache (tests check what it holds in a shared directory).</summary>
-    internal ref SessionCache Sessions => ref _sessions;
+    internal ref SessionCache Sessions
+    {
+        get
+        {
+            Touched();
+            return ref _sessions;
+        }
+    }
 
-    internal ref RecordStorage Storage => ref _storage;
+    internal ref RecordStorage Storage
+    {
+        get
+        {
+            Touched();
+            return ref _storage;
+        }
+    }
 
     internal EngineOptions Options => _options;
 
@@ -190,6 +223,8 @@ internal sealed partial class DhtEngine : IDisposable
             return false;
         }
 
+        Touched(); // the queue's count decides a trim
+
         datagram.Buffer.AsSpan(0, datagram.Length).CopyTo(buffer);
         ArrayPool<byte>.Shared.Return(datagram.Buffer);
         to = datagram.To;
@@ -199,7 +234,16 @@ internal sealed partial class DhtEngine : IDisposable
 
     public int TransmitQueueLength => _transmit.Count;
 
-    public bool TryPollEvent(out EngineEvent? engineEvent) => _events.TryDequeue(out engineEvent);
+    public bool TryPollEvent(out EngineEvent? engineEvent)
+    {
+        if (!_events.TryDequeue(out engineEvent))
+        {
+            return false;
+        }
+
+        Touched(); // the queue's count decides a trim
+        return true;
+    }
 
     /// <summary>When the engine next needs <see cref="HandleTimeout"/>; null when nothing is scheduled.</summary>
     public Instant? PollTimeout() => _timers.TryPeek(out var ticks) ? new Instant(ticks) : null;
@@ -208,9 +252,17 @@ internal sealed partial class DhtEngine : IDisposable
 
     public void HandleTimeout(Instant now)
     {
+        // A tick is not an input: the bound a full tick left stands (Advance clears it).
+        var quietUntil = _quietUntil;
         Advance(now);
+        _quietUntil = quietUntil;
         while (_timers.TryPopDue(now.Ticks, out var kind, out var id))
         {
+            if (kind != TimerKind.Maintenance)
+            {
+                Touched();
+            }
+
             switch (kind)
             {
                 case TimerKind.RequestDeadline:
@@ -229,11 +281,16 @@ internal sealed partial class DhtEngine : IDisposable
                     }
 
                     break;
+                case TimerKind.Maintenance when _now.Ticks < _quietUntil:
+                    // Nothing happened since the last full tick and nothing falls due before the bound it left.
+                    ScheduleTimer(_now + _options.MaintenanceInterval, TimerKind.Maintenance, 0);
+                    break;
                 case TimerKind.Maintenance:
                     RunMaintenance();
                     ScheduleTimer(_now + _options.MaintenanceInterval, TimerKind.Maintenance, 0);
                     TrimAfterBurst();
                     _sessions.ExpireIdle(_now - _options.SessionIdleTimeout);
+                    _quietUntil = QuietBound();
                     break;
             }
         }
@@ -353,6 +410,7 @@ internal sealed partial class DhtEngine : IDisposable
             return false;
         }
 
+        Touched();
         ForgetOperation(op);
         op.Finished = true;
         op.Lookup.Release();
@@ -389,11 +447,31 @@ internal sealed partial class DhtEngine : IDisposable
 
     private void Advance(Instant now)
     {
+        Touched();
         if (now > _now)
         {
             _now = now;
             _sessions.Clock = now;
         }
+    }
+
+    /// <summary>Something may have changed what a maintenance tick would do: the next tick runs in full.</summary>
+    private void Touched() => _quietUntil = 0;
+
+    /// <summary>Test hook: the next maintenance tick runs in full (tests compare runs with and without skipping).</summary>
+    internal void RunNextTickInFull() => Touched();
+
+    /// <summary>
+    /// The earliest instant at which a maintenance tick can find something to do, read right after a full tick: the
+    /// lower bounds its time-driven steps keep (see <see cref="_quietUntil"/>).
+    /// </summary>
+    private long QuietBound()
+    {
+        var bound = Math.Min(_storage.NoExpiryBeforeTicks, _routing.NoRefreshBefore.Ticks);
+        bound = Math.Min(bound, _republish.NoneDueBefore.Ticks);
+        bound = Math.Min(bound, _replicate.NoneDueBefore.Ticks);
+        bound = Math.Min(bound, _sessions.IdleWorkDueAt(_options.SessionIdleTimeout).Ticks);
+        return Math.Min(bound, (_timerWindowStart + TimerTrimWindow).Ticks);
     }
 
     private void ScheduleTimer(Instant at, TimerKind kind, ulong id)

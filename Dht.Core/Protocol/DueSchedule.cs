@@ -29,6 +29,9 @@ internal struct DueSchedule
     /// <summary>Keys scheduled.</summary>
     public readonly int Count => _dueAt?.Count ?? 0;
 
+    /// <summary>Before this instant <see cref="DueKeys"/> finds nothing due and reads nothing.</summary>
+    public readonly Instant NoneDueBefore => _dueAt is null ? Instant.MaxValue : _noneBefore;
+
     /// <summary>True when <paramref name="key"/> has a due time.</summary>
     public readonly bool Contains(NodeId key) => _dueAt?.ContainsKey(key) == true;
 

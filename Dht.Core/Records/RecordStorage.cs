@@ -56,6 +56,9 @@ internal struct RecordStorage
 
     public RecordStoreLimits Limits { get; }
 
+    /// <summary>Before this instant (in ticks) <see cref="RemoveExpired"/> removes nothing and reads nothing else.</summary>
+    public readonly long NoExpiryBeforeTicks => _noExpiryBeforeTicks;
+
     /// <summary>Records held, including expired ones not yet removed by <see cref="RemoveExpired"/>.</summary>
     public int Count => _store.Count;
 

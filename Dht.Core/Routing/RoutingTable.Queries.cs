@@ -95,6 +95,9 @@ internal partial struct RoutingTable
     /// </summary>
     public readonly bool MayNeedRefresh(Instant now) => now >= _noRefreshBefore;
 
+    /// <summary>The table's lower bound on its next bucket refresh: before it, <see cref="MayNeedRefresh"/> is false.</summary>
+    public readonly Instant NoRefreshBefore => _noRefreshBefore;
+
     /// <summary>
     /// Clears <paramref name="targets"/> and adds one random id inside each non-empty bucket with no lookup into it and
     /// no traffic from its range (<see cref="MarkSenderActive"/>) for its refresh delay, in bucket order: at least

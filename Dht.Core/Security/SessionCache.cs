@@ -204,6 +204,15 @@ internal struct SessionCache
     }
 
     /// <summary>
+    /// The first instant at which <c>ExpireIdle(now - idleTimeout)</c> can do anything: drop a session (a cutoff past
+    /// the least recently used session's stamp) or take its once-per-period shrink decision (a cutoff at or past the
+    /// period's start). Before it, that call changes nothing.
+    /// </summary>
+    public readonly Protocol.Instant IdleWorkDueAt(TimeSpan idleTimeout) => Protocol.Instant.Min(
+        _noUseBefore + idleTimeout + TimeSpan.FromTicks(1),
+        _windowStart + idleTimeout);
+
+    /// <summary>
     /// Drops the sessions last used before <paramref name="cutoff"/> (from the least recently used on). Once per idle
     /// period (the first call whose cutoff reaches the instant of the previous decision), when the cache held at most
     /// half of its entry array all through that period, it then moves the rest into an array of one and a half times

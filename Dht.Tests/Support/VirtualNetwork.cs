@@ -40,6 +40,9 @@ internal sealed class VirtualNetwork : IDisposable
 
     public bool RecordSent { get; set; }
 
+    /// <summary>Every maintenance tick runs in full: the engines never skip a quiet one (for differential tests).</summary>
+    public bool FullTicks { get; set; }
+
     public VirtualNode AddNode(EngineOptions? options = null, DhtIdentity? identity = null)
     {
         // Identities come from the network's seed, so a seed reproduces the same ids, XOR distances and therefore runs.
@@ -133,6 +136,11 @@ internal sealed class VirtualNetwork : IDisposable
         {
             if (!node.Stopped && node.Engine.PollTimeout() is { } t && t <= Now)
             {
+                if (FullTicks)
+                {
+                    node.Engine.RunNextTickInFull();
+                }
+
                 node.Engine.HandleTimeout(Now);
             }
         }
