@@ -22,8 +22,8 @@ internal sealed record OperationFailed(long OperationId, string Reason) : Engine
 
 /// <summary>
 /// Cost of one operation. <see cref="Hops"/> is the query round of the node that answered with the value (GET) or the
-/// deepest round that answered (lookup, put). <see cref="Candidates"/> is filled only when
-/// <see cref="EngineOptions.CollectLookupDetails"/> is set (the simulator's recall and rounds-to-closest metrics).
+/// deepest round that answered (lookup, put). <see cref="Candidates"/> is filled only for lookup operations, and only
+/// when <see cref="EngineOptions.CollectLookupDetails"/> is set (the simulator's recall and rounds-to-closest metrics).
 /// </summary>
 internal sealed record OperationStats(int Messages, int Rounds, int Hops, IReadOnlyList<LookupCandidate>? Candidates)
 {

@@ -71,7 +71,10 @@ internal sealed class EngineOptions
     /// </summary>
     public int NearKeyParallelism { get; set; } = 3;
 
-    /// <summary>Attach every lookup's candidate list to its completion event (simulator metrics; off in production).</summary>
+    /// <summary>
+    /// Attach the candidate list of every lookup operation (<c>StartLookup</c>) to its completion event (simulator
+    /// metrics; off in production). GETs, PUTs and bootstraps never carry it.
+    /// </summary>
     public bool CollectLookupDetails { get; set; }
 
     public Records.RecordStoreLimits StoreLimits { get; set; } = new();
