@@ -96,15 +96,16 @@ internal sealed partial class DhtEngine : IDisposable
 
     /// <summary>
     /// While the engine has had no input since its last full maintenance tick, a tick before this instant (in ticks) would
-    /// find nothing to do, and only schedules the next one; 0 (no skipping) after any input, any other timer and any
-    /// access to the state from outside (see <see cref="Touched"/>). A full tick sets it to the earliest of the lower
+    /// find nothing to do, and only schedules the next one; <see cref="long.MinValue"/> (no skipping, whatever the
+    /// driver's clock reads) until the first full tick and after any input, any other timer and any access to the state
+    /// from outside (see <see cref="Touched"/>). A full tick sets it to the earliest of the lower
     /// bounds its steps keep (record expiry, republish, replication, bucket refresh, idle sessions, the timer-trim
     /// window); the steps whose conditions are not times (re-bootstrap, trimming empty tables) depend only on state that
     /// changes through inputs and timers. It lives among the engine's first fields, which the simulator prefetches: a
     /// quiet tick then reads none of the cache lines those bounds sit on (at 10^5 simulated engines, two or three
     /// misses on every tick).
     /// </summary>
-    private long _quietUntil;
+    private long _quietUntil = long.MinValue;
 
     /// <summary>
     /// Whether <see cref="_operations"/> took an operation since a tick last found it empty: only then may it have grown,
@@ -456,7 +457,7 @@ internal sealed partial class DhtEngine : IDisposable
     }
 
     /// <summary>Something may have changed what a maintenance tick would do: the next tick runs in full.</summary>
-    private void Touched() => _quietUntil = 0;
+    private void Touched() => _quietUntil = long.MinValue;
 
     /// <summary>Test hook: the next maintenance tick runs in full (tests compare runs with and without skipping).</summary>
     internal void RunNextTickInFull() => Touched();
