@@ -10,7 +10,7 @@ namespace Dht.Simulator.World;
 /// </summary>
 internal sealed class EventQueue : IDisposable
 {
-    private readonly WakeHeap _wakes = new();
+    private readonly WakeCalendar _wakes = new();
     private readonly PriorityQueue<SimEvent, EventKey> _others = new();
 
     /// <summary>Events pending in both heaps.</summary>

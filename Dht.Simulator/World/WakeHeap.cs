@@ -38,25 +38,17 @@ internal sealed unsafe class WakeHeap : IDisposable
 
     /// <summary>Adds the wake-up of <paramref name="node"/> at <paramref name="time"/>, scheduled as <paramref name="sequence"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The node or the sequence number does not fit an entry.</exception>
-    public void Push(long time, long sequence, int node)
+    public void Push(long time, long sequence, int node) => Push(Entry.Create(time, sequence, node));
+
+    /// <summary>Adds <paramref name="entry"/>.</summary>
+    public void Push(Entry entry)
     {
-        if ((uint)node > MaxNode)
-        {
-            throw new ArgumentOutOfRangeException(nameof(node), node, $"a wake-up's node index must be 0 .. {MaxNode}");
-        }
-
-        if ((ulong)sequence > MaxSequence)
-        {
-            throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"a wake-up's sequence number must be 0 .. {MaxSequence}");
-        }
-
         ObjectDisposedException.ThrowIf(_capacity < 0, this);
         if (_count == _capacity)
         {
             Grow();
         }
 
-        var entry = new Entry(time, ((ulong)sequence << NodeBits) | (uint)node);
         var heap = _heap;
         var hole = _count++;
         while (hole > 0)
@@ -90,11 +82,26 @@ internal sealed unsafe class WakeHeap : IDisposable
     /// <summary>Removes and returns the earliest wake-up; false when none is pending.</summary>
     public bool TryPop(out long time, out long sequence, out int node)
     {
-        if (!TryPeek(out time, out sequence, out node))
+        if (!TryPopEntry(out var entry))
         {
+            time = sequence = node = 0;
             return false;
         }
 
+        entry.Deconstruct(out time, out sequence, out node);
+        return true;
+    }
+
+    /// <summary>Removes and returns the earliest entry; false when none is pending.</summary>
+    public bool TryPopEntry(out Entry entry)
+    {
+        if (_count == 0)
+        {
+            entry = default;
+            return false;
+        }
+
+        entry = _heap[0];
         var last = _heap[--_count];
         if (_count > 0)
         {
@@ -188,10 +195,27 @@ internal sealed unsafe class WakeHeap : IDisposable
         _capacity = capacity;
     }
 
-    private readonly struct Entry(long time, ulong order)
+    /// <summary>A wake-up: its time, and its sequence number and node packed in one word.</summary>
+    internal readonly struct Entry(long time, ulong order)
     {
         private readonly long _time = time;
         private readonly ulong _order = order; // sequence << NodeBits | node: sequences are unique, so this orders ties
+
+        /// <exception cref="ArgumentOutOfRangeException">The node or the sequence number does not fit an entry.</exception>
+        public static Entry Create(long time, long sequence, int node)
+        {
+            if ((uint)node > MaxNode)
+            {
+                throw new ArgumentOutOfRangeException(nameof(node), node, $"a wake-up's node index must be 0 .. {MaxNode}");
+            }
+
+            if ((ulong)sequence > MaxSequence)
+            {
+                throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"a wake-up's sequence number must be 0 .. {MaxSequence}");
+            }
+
+            return new Entry(time, ((ulong)sequence << NodeBits) | (uint)node);
+        }
 
         public bool IsBefore(in Entry other) => _time < other._time || (_time == other._time && _order < other._order);
 

@@ -121,4 +121,62 @@ public sealed class EventQueueTests
         Assert.IsFalse(heap.TryPop(out _, out _, out _));
         Assert.ThrowsExactly<ObjectDisposedException>(() => heap.Push(1, 2, 3));
     }
+
+    /// <summary>
+    /// The wake-up calendar against one heap, with times spread from the same tick to three times past the calendar's
+    /// ring (54 s), so that entries go to the small heap, the ring and the overflow, and move between them.
+    /// </summary>
+    [TestMethod]
+    [DataRow(6UL)]
+    [DataRow(7UL)]
+    [DataRow(8UL)]
+    public void WakeCalendar_TimesNearAndFar_SameOrderAsOneHeap(ulong seed)
+    {
+        var rng = new Xoshiro256(seed);
+        using var calendar = new WakeCalendar();
+        var model = new PriorityQueue<(long Time, long Sequence, int Node), (long, long)>();
+        long now = 0, sequence = 0;
+        var taken = 0;
+        long[] spans = [1, 1L << 12, 1L << 16, 1L << 20, 30 * TimeSpan.TicksPerSecond, 160 * TimeSpan.TicksPerSecond];
+        for (var step = 0; step < 30_000; step++)
+        {
+            if (rng.NextInt32(100) < 52)
+            {
+                var span = spans[rng.NextInt32(spans.Length)];
+                var time = now + (long)rng.NextUInt64((ulong)span);
+                var node = rng.NextInt32(1000);
+                calendar.Push(time, sequence, node);
+                model.Enqueue((time, sequence, node), (time, sequence));
+                sequence++;
+            }
+            else
+            {
+                var peeked = calendar.TryPeek(out var pt, out var ps, out var pn);
+                var got = calendar.TryPop(out var t, out var s, out var n);
+                var expected = model.TryDequeue(out var m, out _);
+                Assert.AreEqual(expected, got, $"seed {seed}, step {step}");
+                Assert.AreEqual(expected, peeked, $"seed {seed}, step {step}");
+                if (expected)
+                {
+                    Assert.AreEqual(m, (t, s, n), $"seed {seed}, step {step}");
+                    Assert.AreEqual(m, (pt, ps, pn), $"seed {seed}, step {step}: peek and pop disagree");
+                    now = t;
+                    taken++;
+                }
+            }
+
+            Assert.AreEqual(model.Count, calendar.Count, $"seed {seed}, step {step}");
+        }
+
+        while (model.TryDequeue(out var m, out _))
+        {
+            Assert.IsTrue(calendar.TryPop(out var t, out var s, out var n), $"seed {seed}: calendar ran dry early");
+            Assert.AreEqual(m, (t, s, n), $"seed {seed}");
+            taken++;
+        }
+
+        Assert.IsFalse(calendar.TryPop(out _, out _, out _), $"seed {seed}");
+        Assert.AreEqual(0, calendar.Count);
+        Assert.IsGreaterThan(10_000, taken, $"seed {seed}");
+    }
 }
