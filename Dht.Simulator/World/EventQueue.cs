@@ -2,11 +2,11 @@ namespace Dht.Simulator.World;
 
 /// <summary>
 /// The world's pending events in (time, sequence) order, kept in two heaps: node wake-ups, of which there is about one
-/// per node (10^5 to 10^6 entries, megabytes of heap), in a <see cref="WakeHeap"/> of 16-byte entries, and everything
-/// else, mostly datagrams in flight (a few thousand at a time even at 10^5 nodes). Sequence numbers are unique, so
-/// taking the smaller of the two heads gives exactly the order of one heap; what changes is that a delivery, most of a
-/// busy run's events, sifts through a heap that stays in cache instead of the large one, and a wake-up through a heap
-/// that reads one cache line per level.
+/// per node (10^5 to 10^6 entries), in a <see cref="WakeCalendar"/> of 16-byte entries, and everything else, mostly
+/// datagrams in flight (a few thousand at a time even at 10^5 nodes). Sequence numbers are unique, so taking the smaller
+/// of the two heads gives exactly the order of one heap; what changes is that a delivery, most of a busy run's events,
+/// sifts through a heap that stays in cache instead of the large one, and a wake-up is appended to a bucket and taken
+/// from a small heap instead of sifting through 10^5-10^6 entries.
 /// </summary>
 internal sealed class EventQueue : IDisposable
 {

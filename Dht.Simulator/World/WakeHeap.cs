@@ -3,19 +3,18 @@ using System.Runtime.InteropServices;
 namespace Dht.Simulator.World;
 
 /// <summary>
-/// The world's pending node wake-ups in (time, sequence) order: a 4-ary min-heap of 16-byte entries (the time, and the
-/// sequence number and the node packed into one word) in memory aligned so that the four children of an entry fill
-/// exactly one 64-byte cache line.
+/// Node wake-ups in (time, sequence) order: a 4-ary min-heap of 16-byte entries (the time, and the sequence number and
+/// the node packed into one word) in memory aligned so that the four children of an entry fill exactly one 64-byte
+/// cache line. <see cref="WakeCalendar"/> uses one for the bucket it is taking out and one for wake-ups past its ring.
 /// </summary>
 /// <remarks>
-/// There is about one wake-up per node pending (10^5 to 10^6 entries), and in a run where maintenance ticks are most
-/// of the events, taking the earliest out of a heap that large was the loop's largest single cost (10-20% of the
-/// samples; docs/benchmarks.md). With <see cref="PriorityQueue{TElement, TPriority}"/> an entry was the event and its
-/// key, 40 bytes, so the four children a removal compares at each level spread over three or four cache lines and a
-/// 10^5-node heap (4 MB) did not fit in a core's L2; here each level reads one line and the heap takes 1.6 MB. A
-/// wake-up carries nothing but its node, so nothing is lost by keeping only that. The memory is allocated outside the
-/// managed heap, because the runtime aligns arrays to 8 bytes only; <see cref="Dispose"/> frees it (and the finalizer,
-/// should a world never be disposed).
+/// It was the world's whole wake-up queue for a while (10^5 to 10^6 entries). With
+/// <see cref="PriorityQueue{TElement, TPriority}"/> an entry was the event and its key, 40 bytes, so the four children
+/// a removal compares at each level spread over three or four cache lines and a 10^5-node heap (4 MB) did not fit in a
+/// core's L2; here each level reads one line and such a heap takes 1.6 MB (docs/benchmarks-history.md, "2026-11-28,
+/// eighth round"). A wake-up carries nothing but its node, so nothing is lost by keeping only that. The memory is
+/// allocated outside the managed heap, because the runtime aligns arrays to 8 bytes only; <see cref="Dispose"/> frees
+/// it (and the finalizer, should a world never be disposed).
 /// </remarks>
 internal sealed unsafe class WakeHeap : IDisposable
 {
