@@ -41,13 +41,13 @@ internal sealed class WakeCalendar : IDisposable
     {
         var entry = WakeHeap.Entry.Create(time, sequence, node);
         var bucket = time >> BucketShift;
-        if (bucket <= _currentBucket || Count == 0)
+        if (Count == 0)
         {
-            if (Count == 0)
-            {
-                _currentBucket = bucket;
-            }
+            _currentBucket = bucket;
+        }
 
+        if (bucket <= _currentBucket)
+        {
             _current.Push(entry);
         }
         else if (bucket - _currentBucket < RingSize)
@@ -103,7 +103,7 @@ internal sealed class WakeCalendar : IDisposable
 
         items[count] = entry;
         _bucketCounts[slot] = count + 1;
-        _occupied[slot >> 6] |= 1UL << slot;
+        _occupied[slot >> 6] |= 1UL << (slot & 63);
         _inRing++;
     }
 
@@ -127,7 +127,7 @@ internal sealed class WakeCalendar : IDisposable
 
         _currentBucket = next;
         var slot = (int)(next & RingMask);
-        if ((_occupied[slot >> 6] & (1UL << slot)) != 0)
+        if ((_occupied[slot >> 6] & (1UL << (slot & 63))) != 0)
         {
             var items = _buckets[slot];
             var count = _bucketCounts[slot];
@@ -137,7 +137,7 @@ internal sealed class WakeCalendar : IDisposable
             }
 
             _bucketCounts[slot] = 0;
-            _occupied[slot >> 6] &= ~(1UL << slot);
+            _occupied[slot >> 6] &= ~(1UL << (slot & 63));
             _inRing -= count;
         }
 
