@@ -14,6 +14,12 @@ internal sealed partial class DhtEngine
             return false;
         }
 
+        // Hinted together (MemoryHint): the peer's session chain, the directory cell a new session takes, and the
+        // peer's routing bucket (read for its round-trip time).
+        _sessions.HintChain(peer);
+        _routing.Directory.HintCell(peer, address);
+        _routing.HintBucket(peer);
+
         // The handle is used only up to SendSealed, which adds no session (see Session for the rule).
         if (!_sessions.TryGetOrCreate(peer, address, out var session))
         {

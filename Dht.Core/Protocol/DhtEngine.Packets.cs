@@ -62,6 +62,13 @@ internal sealed partial class DhtEngine
             return DropReason.SelfSenderId;
         }
 
+        // What this datagram reads next, hinted together so the misses overlap (MemoryHint): the sender's session
+        // chain, its routing bucket, the directory cell a new session takes, and the transmit queue's tail.
+        _sessions.HintChain(sender);
+        _routing.HintBucket(sender);
+        _routing.Directory.HintCell(sender, from);
+        _transmit.HintTail();
+
         var header = datagram[..WireConstants.SealedHeaderSize];
         var nonce = header[(2 + NodeId.Size)..];
         var ciphertext = datagram[WireConstants.SealedHeaderSize..];

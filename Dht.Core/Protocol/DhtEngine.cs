@@ -297,9 +297,20 @@ internal sealed partial class DhtEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Hints the engine object's lines past the first two (which the simulator hints one event ahead): a datagram reads
+    /// fields all over the object (about 750 bytes), each line otherwise a miss of its own at 10^5 simulated engines.
+    /// </summary>
+    private unsafe void HintSelf()
+    {
+        var self = this;
+        MemoryHint.Lines(*(byte**)System.Runtime.CompilerServices.Unsafe.AsPointer(ref self) + 128, 640);
+    }
+
     /// <summary>A datagram arrived from <paramref name="from"/>. Never throws for any content.</summary>
     public void HandleDatagram(Instant now, PeerAddress from, ReadOnlySpan<byte> datagram)
     {
+        HintSelf();
         Advance(now);
         _stats.DatagramsReceived++;
         _stats.BytesReceived += datagram.Length;

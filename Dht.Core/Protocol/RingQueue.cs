@@ -27,6 +27,18 @@ internal struct RingQueue<T>
     {
     }
 
+    /// <summary>Hints the slot the next <see cref="Enqueue"/> writes (see <see cref="MemoryHint"/>).</summary>
+    public readonly void HintTail()
+    {
+        if (_capacity > 0)
+        {
+            var tail = _head + _count;
+            MemoryHint.Line(ref System.Runtime.CompilerServices.Unsafe.Add(
+                ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_items),
+                tail < _capacity ? tail : tail - _capacity));
+        }
+    }
+
     /// <summary>Items queued.</summary>
     public readonly int Count => _count;
 

@@ -35,6 +35,19 @@ internal struct KBucket
         RefreshDelay = refreshDelay;
     }
 
+    /// <summary>
+    /// Hints the contact array's header and its first <see cref="Count"/> entries (see <see cref="MemoryHint"/>),
+    /// without reading the array: its length comes from this struct.
+    /// </summary>
+    public readonly unsafe void HintContacts()
+    {
+        if (_count > 0)
+        {
+            var data = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_contacts));
+            MemoryHint.Lines(data - (2 * sizeof(nint)), (2 * sizeof(nint)) + (_count * System.Runtime.CompilerServices.Unsafe.SizeOf<ContactEntry>()));
+        }
+    }
+
     /// <summary>False for the default value: a slot of the table's bucket array where no bucket was created yet.</summary>
     public readonly bool Exists => _contacts is not null;
 

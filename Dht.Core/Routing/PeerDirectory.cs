@@ -120,6 +120,28 @@ internal sealed class PeerDirectory
         _freeHead = handle;
     }
 
+    /// <summary>Hints the slot of a held handle (see <see cref="MemoryHint"/>).</summary>
+    public void Hint(int handle)
+    {
+        if ((uint)handle < (uint)_used)
+        {
+            MemoryHint.Line(ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_slots), handle));
+        }
+    }
+
+    /// <summary>
+    /// Hints the index cell where a lookup of (<paramref name="id"/>, <paramref name="address"/>) starts: interning a
+    /// new session's pair reads it (see <see cref="MemoryHint"/>).
+    /// </summary>
+    public void HintCell(NodeId id, PeerAddress address)
+    {
+        var index = _index;
+        if (index.Length > 0)
+        {
+            MemoryHint.Line(ref index[HashOf(id, address) & (index.Length - 1)]);
+        }
+    }
+
     /// <summary>The node id of a held handle.</summary>
     public NodeId IdOf(int handle) => Live(handle).Id;
 

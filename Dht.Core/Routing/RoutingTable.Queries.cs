@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Dht.Protocol;
 
 namespace Dht.Routing;
@@ -36,6 +37,11 @@ internal partial struct RoutingTable
         var d = LocalId.Xor(target);
         var query = new ClosestQuery(target, count, excludeStale, exclude ?? default, exclude.HasValue);
         var levels = (_buckets.Length + (1 << _options.BucketSplitBits) - 1) >> _options.BucketSplitBits;
+        if (_options.BucketSplitBits == 0 && MemoryHint.Enabled)
+        {
+            HintVisits(c, d, levels);
+        }
+
         var done = c < levels && AppendLevel(c, query, result);
         for (var i = c + 1; !done && i < levels; i++)
         {
@@ -53,6 +59,52 @@ internal partial struct RoutingTable
         }
 
         return result.Count;
+    }
+
+    /// <summary>
+    /// Hints the first three buckets <see cref="FindClosest"/> visits, in its order (for one-bit levels only), then their
+    /// contact arrays: each visit otherwise waits for its bucket slot, then for its array, one bucket after another.
+    /// </summary>
+    private void HintVisits(int c, NodeId d, int levels)
+    {
+        Span<int> first = stackalloc int[3];
+        var n = 0;
+        if (c < levels)
+        {
+            first[n++] = c;
+        }
+
+        for (var i = c + 1; n < first.Length && i < levels; i++)
+        {
+            if (d.GetBit(i) == 1)
+            {
+                first[n++] = i;
+            }
+        }
+
+        for (var i = levels - 1; n < first.Length && i > c; i--)
+        {
+            if (d.GetBit(i) == 0)
+            {
+                first[n++] = i;
+            }
+        }
+
+        for (var i = Math.Min(c, levels) - 1; n < first.Length && i >= 0; i--)
+        {
+            first[n++] = i;
+        }
+
+        ref var buckets = ref MemoryMarshal.GetArrayDataReference(_buckets);
+        for (var k = 0; k < n; k++)
+        {
+            MemoryHint.Line(ref Unsafe.Add(ref buckets, first[k]));
+        }
+
+        for (var k = 0; k < n; k++)
+        {
+            Unsafe.Add(ref buckets, first[k]).HintContacts();
+        }
     }
 
     /// <summary>Records a lookup for <paramref name="target"/>: its bucket needs no refresh for a while.</summary>
@@ -315,6 +367,15 @@ internal partial struct RoutingTable
         // query. XOR distances to one target are distinct for distinct ids, so the order is the same as sorting the
         // contacts themselves. Allocates nothing: a bucket holds at most K (<= 256) contacts.
         var entries = bucket.Contacts;
+        if (MemoryHint.Enabled)
+        {
+            // Every entry's directory slot is read below; hinted first, their misses overlap.
+            foreach (ref readonly var entry in entries)
+            {
+                _directory.Hint(entry.Peer);
+            }
+        }
+
         Span<NodeId> distances = stackalloc NodeId[entries.Length];
         Span<byte> order = stackalloc byte[entries.Length];
         var n = 0;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Dht.Protocol;
 using Dht.Rpc;
 
@@ -46,6 +48,9 @@ internal partial struct RoutingTable
     private readonly RoutingOptions _options;
     private readonly PeerDirectory _directory;
     private KBucket[] _buckets = [];
+
+    /// <summary>The length of <see cref="_buckets"/>, kept beside it so that a hint reads no array header.</summary>
+    private int _bucketSlots;
 
     /// <summary>No bucket needs a refresh before this instant (a lower bound; see CollectBucketsNeedingRefresh).</summary>
     private Instant _noRefreshBefore = Instant.MaxValue;
@@ -99,6 +104,19 @@ internal partial struct RoutingTable
     /// b &gt; 0) the b bits of the id after the first bit that differs from the local id, as the sub-bucket number.
     /// </summary>
     public int SlotOf(NodeId id) => SlotOf(BucketIndexOf(id), id);
+
+    /// <summary>
+    /// Hints the bucket slot that holds <paramref name="id"/>'s range (see <see cref="MemoryHint"/>), bounded by
+    /// <see cref="_bucketSlots"/> so that the array's header is not read.
+    /// </summary>
+    public void HintBucket(NodeId id)
+    {
+        var index = SlotOf(id);
+        if ((uint)index < (uint)_bucketSlots)
+        {
+            MemoryHint.Line(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buckets), index));
+        }
+    }
 
     private int SlotOf(int level, NodeId id)
     {
@@ -298,6 +316,7 @@ internal partial struct RoutingTable
         }
 
         _buckets = [];
+        _bucketSlots = 0;
         Count = 0;
     }
 
@@ -543,6 +562,7 @@ internal partial struct RoutingTable
         if (slots > _buckets.Length)
         {
             Array.Resize(ref _buckets, slots);
+            _bucketSlots = slots;
         }
     }
 
@@ -563,6 +583,7 @@ internal partial struct RoutingTable
         if (index >= _buckets.Length)
         {
             Array.Resize(ref _buckets, index + 1);
+            _bucketSlots = index + 1;
         }
 
         ref var bucket = ref _buckets[index];

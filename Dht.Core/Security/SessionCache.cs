@@ -450,7 +450,20 @@ internal struct SessionCache
         ? "Default session handle: no cache issued it."
         : "Stale session handle: its session was evicted or the cache cleared.");
 
-    private int ChainOf(ushort hash) => hash & _chainMask;
+    private readonly int ChainOf(ushort hash) => hash & _chainMask;
+
+    /// <summary>
+    /// Hints the entry holding the head of <paramref name="peer"/>'s hash chain, where <see cref="Find"/> starts (see
+    /// <see cref="Protocol.MemoryHint"/>). The chain index is below the array's length by construction, so the array's
+    /// header is not read for a bounds check: that load would be the very miss the hint is meant to start.
+    /// </summary>
+    public readonly void HintChain(NodeId peer)
+    {
+        if (Count > 0)
+        {
+            Protocol.MemoryHint.Line(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), ChainOf((ushort)peer.GetHashCode())));
+        }
+    }
 
     private int Find(NodeId peer)
     {

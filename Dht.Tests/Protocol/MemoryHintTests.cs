@@ -1,0 +1,140 @@
+using Dht.Protocol;
+using Dht.Routing;
+using Dht.Security;
+using Dht.Tests.Security;
+
+namespace Dht.Tests.Protocol;
+
+/// <summary>
+/// The cache-line hints the engine issues (<see cref="MemoryHint"/>): they must be safe on every state a structure can be
+/// in (empty, never grown, cleared) and change nothing. The simulator's pinned traces (SimulatorDeterminismTests) check
+/// that runs with hints are the runs without.
+/// </summary>
+[TestClass]
+public sealed class MemoryHintTests
+{
+    private static readonly PeerAddress Here = PeerAddress.FromIPv4([192, 0, 2, 9], 4000);
+
+    private static NodeId Peer(int i) => new((ulong)i << 56, 0, 0, (ulong)i);
+
+    [TestMethod]
+    public void Hints_AreIssuedOnThisMachine()
+    {
+        // The tests below exercise the hint paths only where hints are on; on x86 (every CI host) they are.
+        Assert.AreEqual(System.Runtime.Intrinsics.X86.Sse.IsSupported && Environment.GetEnvironmentVariable("DHT_MEMORY_HINTS") != "0", MemoryHint.Enabled);
+    }
+
+    [TestMethod]
+    public void SessionChainHint_OnEmptyFullAndClearedCaches_ChangesNothing()
+    {
+        var cache = new SessionCache(new SessionCacheTests.CountingCrypto(), 4, 8);
+        cache.HintChain(Peer(1)); // no entry array yet
+        for (var i = 1; i <= 4; i++)
+        {
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out _));
+            cache.HintChain(Peer(100 + i)); // a peer with no session
+        }
+
+        // Peer 1 is the least recently used: a hint on it must not count as a use, so the next session evicts it.
+        cache.HintChain(Peer(1));
+        Assert.IsTrue(cache.TryGetOrCreate(Peer(5), Here, out _));
+        Assert.AreEqual(4, cache.Count);
+        Assert.IsFalse(cache.Contains(Peer(1)));
+        Assert.IsTrue(cache.Contains(Peer(2)));
+        cache.Clear();
+        cache.HintChain(Peer(6));
+        Assert.AreEqual(0, cache.Count);
+    }
+
+    [TestMethod]
+    public void RoutingHints_OnEmptyAndFilledTables_ChangeNothing()
+    {
+        var directory = new PeerDirectory();
+        var table = new RoutingTable(Peer(0x7F), new RoutingOptions { K = 4 }, directory);
+        table.HintBucket(Peer(3)); // no bucket array yet
+        var closest = new List<Contact>();
+        Assert.AreEqual(0, table.FindClosest(Peer(3), 4, closest));
+
+        var now = Instant.FromSeconds(3600);
+        for (var i = 1; i <= 40; i++)
+        {
+            table.OnVerifiedReply(Peer(i), PeerAddress.FromIPv4([10, 0, (byte)(i >> 8), (byte)i], 4000), now, TimeSpan.FromMilliseconds(50));
+        }
+
+        var count = table.Count;
+        var before = new List<Contact>();
+        table.FindClosest(Peer(9), 4, before);
+        for (var i = 0; i < 300; i++)
+        {
+            table.HintBucket(Peer(i));
+        }
+
+        var after = new List<Contact>();
+        table.FindClosest(Peer(9), 4, after);
+        Assert.AreEqual(count, table.Count);
+        CollectionAssert.AreEqual(before.Select(c => c.Id).ToList(), after.Select(c => c.Id).ToList());
+
+        table.Clear();
+        table.HintBucket(Peer(9));
+        Assert.AreEqual(0, table.FindClosest(Peer(9), 4, closest));
+    }
+
+    [TestMethod]
+    public void DirectoryHints_ForAnyHandleOrPair_ChangeNothing()
+    {
+        var directory = new PeerDirectory();
+        directory.HintCell(Peer(1), Here); // no index yet
+        directory.Hint(0);
+        var handle = directory.Acquire(Peer(1), Here);
+        foreach (var h in new[] { handle, -1, int.MinValue, int.MaxValue, directory.Capacity, directory.Capacity + 1 })
+        {
+            directory.Hint(h);
+        }
+
+        directory.HintCell(Peer(1), Here);
+        directory.HintCell(Peer(2), Here);
+        Assert.AreEqual(1, directory.Count);
+        Assert.AreEqual(1, directory.ReferencesOf(handle));
+        Assert.AreEqual(Peer(1), directory.IdOf(handle));
+    }
+
+    [TestMethod]
+    public void QueueTailHint_OnEmptyGrownAndWrappedQueues_ChangesNothing()
+    {
+        var queue = new RingQueue<int>();
+        queue.HintTail(); // no storage yet
+        for (var i = 0; i < 10; i++)
+        {
+            queue.Enqueue(i);
+            queue.HintTail();
+        }
+
+        for (var i = 0; i < 7; i++)
+        {
+            Assert.IsTrue(queue.TryDequeue(out var item));
+            Assert.AreEqual(i, item);
+        }
+
+        for (var i = 10; i < 14; i++)
+        {
+            queue.Enqueue(i); // wraps around the ring
+            queue.HintTail();
+        }
+
+        var rest = new List<int>();
+        while (queue.TryDequeue(out var item))
+        {
+            rest.Add(item);
+            queue.HintTail();
+        }
+
+        CollectionAssert.AreEqual(new[] { 7, 8, 9, 10, 11, 12, 13 }, rest);
+    }
+
+    [TestMethod]
+    public void ContactsHint_OnAMissingBucket_DoesNothing()
+    {
+        default(KBucket).HintContacts();
+        Assert.IsFalse(default(KBucket).Exists);
+    }
+}
