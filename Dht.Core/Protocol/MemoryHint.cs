@@ -11,7 +11,8 @@ namespace Dht.Protocol;
 /// <remarks>
 /// <para>Why: at 10^5 simulated nodes each object a datagram reads is a cache miss, and the engine reads them one after
 /// another in program order, so their misses add up even where their addresses were known from the start. Issued
-/// together at the start of a datagram or a request, they overlap (docs/benchmarks.md, "2026-11-28, ninth round").</para>
+/// together at the start of a datagram or a request, they overlap (docs/benchmarks-history.md, "2026-11-28, ninth
+/// round").</para>
 /// <para>Only addresses that need no load of their own are hinted: array elements at an index known without reading
 /// the array's header (from a length kept beside the reference, or an index the owner keeps below it), and fields of an
 /// object already in hand. A hint that had to load to find its address would stall on the very miss it is meant to
