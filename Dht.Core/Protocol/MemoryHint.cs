@@ -24,24 +24,49 @@ internal static class MemoryHint
     /// <summary>Whether hints are issued (x86 with SSE, unless <c>DHT_MEMORY_HINTS=0</c>).</summary>
     internal static readonly bool Enabled = Sse.IsSupported && Environment.GetEnvironmentVariable("DHT_MEMORY_HINTS") != "0";
 
-    /// <summary>Starts loading the cache line at <paramref name="address"/>.</summary>
+    /// <summary>
+    /// Starts loading the line holding element <paramref name="index"/> of <paramref name="array"/> without reading the
+    /// array: its address is computed from the reference alone. (<c>MemoryMarshal.GetArrayDataReference</c> would load
+    /// the array's first bytes to check it for null, a miss of its own that the pipeline waits for, which is the miss
+    /// the hint is meant to start.) The caller keeps <paramref name="index"/> within the array and the array non-null;
+    /// a wrong one costs a wasted hint, never a fault.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Line(void* address)
+    public static unsafe void Element<T>(T[] array, int index)
     {
         if (Enabled)
         {
-            Sse.Prefetch0(address);
+            Sse.Prefetch0(DataOf(array) + ((nint)index * Unsafe.SizeOf<T>()));
         }
     }
 
-    /// <summary>Starts loading the line holding <paramref name="element"/>, which must be a reference into a live object.</summary>
+    /// <summary>
+    /// Starts loading the header of <paramref name="array"/> and its first <paramref name="count"/> elements (the caller
+    /// knows the count without reading the array), as <see cref="Element{T}(T[], int)"/> does one element.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Line<T>(ref T element)
+    public static unsafe void Elements<T>(T[] array, int count)
     {
         if (Enabled)
         {
-            Sse.Prefetch0(Unsafe.AsPointer(ref element));
+            var header = DataOf(array) - ArrayHeaderBytes;
+            var bytes = ArrayHeaderBytes + (count * Unsafe.SizeOf<T>());
+            for (var offset = 0; offset < bytes; offset += 64)
+            {
+                Sse.Prefetch0(header + offset);
+            }
         }
+    }
+
+    /// <summary>Bytes before a one-dimensional array's first element: its method table pointer and its length.</summary>
+    private static int ArrayHeaderBytes => 2 * IntPtr.Size;
+
+    /// <summary>The address of an array's first element, from the reference alone (nothing is read through it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe byte* DataOf<T>(T[] array)
+    {
+        var reference = array;
+        return *(byte**)Unsafe.AsPointer(ref reference) + ArrayHeaderBytes;
     }
 
     /// <summary>

@@ -33,9 +33,7 @@ internal struct RingQueue<T>
         if (_capacity > 0)
         {
             var tail = _head + _count;
-            MemoryHint.Line(ref System.Runtime.CompilerServices.Unsafe.Add(
-                ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_items),
-                tail < _capacity ? tail : tail - _capacity));
+            MemoryHint.Element(_items, tail < _capacity ? tail : tail - _capacity);
         }
     }
 

@@ -39,12 +39,11 @@ internal struct KBucket
     /// Hints the contact array's header and its first <see cref="Count"/> entries (see <see cref="MemoryHint"/>),
     /// without reading the array: its length comes from this struct.
     /// </summary>
-    public readonly unsafe void HintContacts()
+    public readonly void HintContacts()
     {
         if (_count > 0)
         {
-            var data = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_contacts));
-            MemoryHint.Lines(data - (2 * sizeof(nint)), (2 * sizeof(nint)) + (_count * System.Runtime.CompilerServices.Unsafe.SizeOf<ContactEntry>()));
+            MemoryHint.Elements(_contacts, _count);
         }
     }
 

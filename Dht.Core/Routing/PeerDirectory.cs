@@ -125,7 +125,7 @@ internal sealed class PeerDirectory
     {
         if ((uint)handle < (uint)_used)
         {
-            MemoryHint.Line(ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_slots), handle));
+            MemoryHint.Element(_slots, handle);
         }
     }
 
@@ -138,7 +138,7 @@ internal sealed class PeerDirectory
         var index = _index;
         if (index.Length > 0)
         {
-            MemoryHint.Line(ref index[HashOf(id, address) & (index.Length - 1)]);
+            MemoryHint.Element(index, HashOf(id, address) & (index.Length - 1));
         }
     }
 

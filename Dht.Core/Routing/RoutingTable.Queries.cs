@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Dht.Protocol;
 
 namespace Dht.Routing;
@@ -95,15 +94,14 @@ internal partial struct RoutingTable
             first[n++] = i;
         }
 
-        ref var buckets = ref MemoryMarshal.GetArrayDataReference(_buckets);
         for (var k = 0; k < n; k++)
         {
-            MemoryHint.Line(ref Unsafe.Add(ref buckets, first[k]));
+            MemoryHint.Element(_buckets, first[k]);
         }
 
         for (var k = 0; k < n; k++)
         {
-            Unsafe.Add(ref buckets, first[k]).HintContacts();
+            _buckets[first[k]].HintContacts();
         }
     }
 

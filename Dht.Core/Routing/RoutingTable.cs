@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Dht.Protocol;
 using Dht.Rpc;
 
@@ -114,7 +112,7 @@ internal partial struct RoutingTable
         var index = SlotOf(id);
         if ((uint)index < (uint)_bucketSlots)
         {
-            MemoryHint.Line(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buckets), index));
+            MemoryHint.Element(_buckets, index);
         }
     }
 

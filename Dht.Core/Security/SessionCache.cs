@@ -461,7 +461,7 @@ internal struct SessionCache
     {
         if (Count > 0)
         {
-            Protocol.MemoryHint.Line(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), ChainOf((ushort)peer.GetHashCode())));
+            Protocol.MemoryHint.Element(_entries, ChainOf((ushort)peer.GetHashCode()));
         }
     }
 

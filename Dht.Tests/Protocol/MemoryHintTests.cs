@@ -132,6 +132,22 @@ public sealed class MemoryHintTests
     }
 
     [TestMethod]
+    public void ArrayHints_NeverReadTheArray_SoAWrongArgumentIsOnlyAWastedHint()
+    {
+        // The address is computed from the reference alone: no null check, no bounds check, nothing read. A hint on a
+        // null array, past an array's end or on an empty one must therefore neither throw nor fault.
+        MemoryHint.Element<int>(null!, 3);
+        MemoryHint.Elements<long>(null!, 4);
+        var array = new long[4];
+        MemoryHint.Element(array, 0);
+        MemoryHint.Element(array, 100);
+        MemoryHint.Elements(array, 4);
+        MemoryHint.Elements(array, 64);
+        MemoryHint.Elements(Array.Empty<long>(), 0);
+        CollectionAssert.AreEqual(new long[4], array);
+    }
+
+    [TestMethod]
     public void ContactsHint_OnAMissingBucket_DoesNothing()
     {
         default(KBucket).HintContacts();
