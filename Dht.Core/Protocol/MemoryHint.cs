@@ -49,12 +49,7 @@ internal static class MemoryHint
     {
         if (Enabled)
         {
-            var header = DataOf(array) - ArrayHeaderBytes;
-            var bytes = ArrayHeaderBytes + (count * Unsafe.SizeOf<T>());
-            for (var offset = 0; offset < bytes; offset += 64)
-            {
-                Sse.Prefetch0(header + offset);
-            }
+            Lines(DataOf(array) - ArrayHeaderBytes, ArrayHeaderBytes + (count * Unsafe.SizeOf<T>()));
         }
     }
 

@@ -28,33 +28,18 @@ internal partial struct RoutingTable
             return 0;
         }
 
-        // Let c be the common-prefix length of the target with the local id and d = local XOR target.
-        // Bucket c is closest. A bucket i > c agrees with the target up to bit c, then its bits c+1..i-1 follow d
-        // and bit i is the inverse of d's: it precedes all buckets j > i when d[i] = 1 and follows them when d[i] = 0.
-        // Buckets i < c come last, nearest first (c-1 down to 0).
-        var c = BucketIndexOf(target);
-        var d = LocalId.Xor(target);
         var query = new ClosestQuery(target, count, excludeStale, exclude ?? default, exclude.HasValue);
         var levels = (_buckets.Length + (1 << _options.BucketSplitBits) - 1) >> _options.BucketSplitBits;
+        var order = new VisitOrder(BucketIndexOf(target), LocalId.Xor(target), levels);
         if (_options.BucketSplitBits == 0 && MemoryHint.Enabled)
         {
-            HintVisits(c, d, levels);
+            HintVisits(order); // a copy: the visit below starts from the first level again
         }
 
-        var done = c < levels && AppendLevel(c, query, result);
-        for (var i = c + 1; !done && i < levels; i++)
+        var done = false;
+        while (!done && order.TryNext(out var level))
         {
-            done = d.GetBit(i) == 1 && AppendLevel(i, query, result);
-        }
-
-        for (var i = levels - 1; !done && i > c; i--)
-        {
-            done = d.GetBit(i) == 0 && AppendLevel(i, query, result);
-        }
-
-        for (var i = Math.Min(c, levels) - 1; !done && i >= 0; i--)
-        {
-            done = AppendLevel(i, query, result);
+            done = AppendLevel(level, query, result);
         }
 
         return result.Count;
@@ -64,34 +49,13 @@ internal partial struct RoutingTable
     /// Hints the first three buckets <see cref="FindClosest"/> visits, in its order (for one-bit levels only), then their
     /// contact arrays: each visit otherwise waits for its bucket slot, then for its array, one bucket after another.
     /// </summary>
-    private void HintVisits(int c, NodeId d, int levels)
+    private void HintVisits(VisitOrder order)
     {
         Span<int> first = stackalloc int[3];
         var n = 0;
-        if (c < levels)
+        while (n < first.Length && order.TryNext(out var level))
         {
-            first[n++] = c;
-        }
-
-        for (var i = c + 1; n < first.Length && i < levels; i++)
-        {
-            if (d.GetBit(i) == 1)
-            {
-                first[n++] = i;
-            }
-        }
-
-        for (var i = levels - 1; n < first.Length && i > c; i--)
-        {
-            if (d.GetBit(i) == 0)
-            {
-                first[n++] = i;
-            }
-        }
-
-        for (var i = Math.Min(c, levels) - 1; n < first.Length && i >= 0; i--)
-        {
-            first[n++] = i;
+            first[n++] = level;
         }
 
         for (var k = 0; k < n; k++)
@@ -102,6 +66,78 @@ internal partial struct RoutingTable
         for (var k = 0; k < n; k++)
         {
             _buckets[first[k]].HintContacts();
+        }
+    }
+
+    /// <summary>
+    /// The levels <see cref="FindClosest"/> visits, nearest range of distances to the target first. With c the target's
+    /// common-prefix length with the local id and d = local XOR target: level c is closest. A level i &gt; c agrees with
+    /// the target up to bit c, then its bits c+1..i-1 follow d and bit i is the inverse of d's, so it precedes all levels
+    /// j &gt; i when d[i] = 1 and follows them when d[i] = 0. Levels i &lt; c come last, nearest first (c-1 down to 0).
+    /// </summary>
+    private struct VisitOrder(int c, NodeId d, int levels)
+    {
+        // 0: level c; 1: levels above c with d[i] = 1, ascending; 2: levels above c with d[i] = 0, descending;
+        // 3: levels below c, descending; 4: done.
+        private int _phase;
+        private int _next = -1;
+
+        public bool TryNext(out int level)
+        {
+            while (true)
+            {
+                switch (_phase)
+                {
+                    case 0:
+                        _phase = 1;
+                        _next = c + 1;
+                        if (c < levels)
+                        {
+                            level = c;
+                            return true;
+                        }
+
+                        break;
+                    case 1:
+                        for (; _next < levels; _next++)
+                        {
+                            if (d.GetBit(_next) == 1)
+                            {
+                                level = _next++;
+                                return true;
+                            }
+                        }
+
+                        _phase = 2;
+                        _next = levels - 1;
+                        break;
+                    case 2:
+                        for (; _next > c; _next--)
+                        {
+                            if (d.GetBit(_next) == 0)
+                            {
+                                level = _next--;
+                                return true;
+                            }
+                        }
+
+                        _phase = 3;
+                        _next = Math.Min(c, levels) - 1;
+                        break;
+                    case 3:
+                        if (_next >= 0)
+                        {
+                            level = _next--;
+                            return true;
+                        }
+
+                        _phase = 4;
+                        break;
+                    default:
+                        level = -1;
+                        return false;
+                }
+            }
         }
     }
 
