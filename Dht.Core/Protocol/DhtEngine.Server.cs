@@ -133,20 +133,22 @@ internal sealed partial class DhtEngine
 
     private List<Message> BuildNodes(NodeId target, NodeId requester, List<Message> parts)
     {
-        var closest = ClosestScratch;
-        _routing.FindClosest(target, _options.K, closest, excludeStale: true, exclude: requester);
+        // The closest contacts come as directory handles (no contact state copied); only their ids and addresses are read.
+        var scratch = _responseScratch!;
+        var handles = scratch.Handles(_options.K);
+        var found = _routing.FindClosestPeers(target, requester, handles);
 
         // Split across datagrams when k contacts do not fit one (discv5 NODES "total"). This runs for every FIND_NODE
         // and every FIND_VALUE miss, so each part's contacts go into a reused slice of the thread's scratch set: the
         // parts are sealed and queued before HandleRequest returns. A part never holds more than fit one datagram.
-        var scratch = _responseScratch!;
         var capacity = WireConstants.MaxMessageSize - WireConstants.ResponseHeaderSize - 2;
         var slice = scratch.NextSlice();
         var inPart = 0;
         var used = 0;
-        foreach (var c in closest)
+        foreach (var handle in handles[..found])
         {
-            var size = MessageCodec.AddressLength(c.Address) + NodeId.Size;
+            var address = _routing.PeerAddressOf(handle);
+            var size = MessageCodec.AddressLength(address) + NodeId.Size;
             if (used + size > capacity)
             {
                 parts.Add(NodesPart(scratch, slice, inPart));
@@ -155,7 +157,7 @@ internal sealed partial class DhtEngine
                 used = 0;
             }
 
-            slice.Buffer[inPart++] = new WireContact(c.Id, c.Address);
+            slice.Buffer[inPart++] = new WireContact(_routing.PeerIdOf(handle), address);
             used += size;
         }
 
@@ -186,6 +188,7 @@ internal sealed partial class DhtEngine
         private readonly List<Message> _messages = [];
         private readonly List<ContactSlice> _slices = [];
         private readonly List<Message> _responses = new(1);
+        private int[] _handles = [];
         private int _nextMessage;
         private int _nextSlice;
 
@@ -208,6 +211,17 @@ internal sealed partial class DhtEngine
             var message = _messages[_nextMessage++];
             message.Reset();
             return message;
+        }
+
+        /// <summary>Room for <paramref name="count"/> directory handles (the closest contacts of one answer).</summary>
+        public Span<int> Handles(int count)
+        {
+            if (_handles.Length < count)
+            {
+                _handles = new int[count];
+            }
+
+            return _handles.AsSpan(0, count);
         }
 
         public ContactSlice NextSlice()

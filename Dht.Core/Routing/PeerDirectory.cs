@@ -145,6 +145,9 @@ internal sealed class PeerDirectory
     /// <summary>The node id of a held handle.</summary>
     public NodeId IdOf(int handle) => Live(handle).Id;
 
+    /// <summary>The node id of a held handle, by reference (no copy of its 32 bytes), valid until the directory changes.</summary>
+    public ref readonly NodeId IdRefOf(int handle) => ref Live(handle).Id;
+
     /// <summary>The address of a held handle.</summary>
     public PeerAddress AddressOf(int handle) => Live(handle).Address;
 
@@ -152,6 +155,9 @@ internal sealed class PeerDirectory
     public int ReferencesOf(int handle) =>
         (uint)handle < (uint)_used ? _slots[handle].References : 0;
 
+    // Inlined: every read of an id or address passes here (a FIND_NODE answer, tens per datagram), and as a call it was
+    // a sixth of the answer's time in FindClosestBenchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref Slot Live(int handle)
     {
         if ((uint)handle >= (uint)_used || _slots[handle].References <= 0)

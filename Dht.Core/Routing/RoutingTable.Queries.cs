@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Dht.Protocol;
 
 namespace Dht.Routing;
@@ -28,21 +29,78 @@ internal partial struct RoutingTable
             return 0;
         }
 
-        var query = new ClosestQuery(target, count, excludeStale, exclude ?? default, exclude.HasValue);
+        // At most every contact can be picked: a count beyond that needs no bigger buffer.
+        var room = Math.Min(count, Count);
+        var picks = room <= MaxStackPicks ? stackalloc int[room] : new int[room];
+        var n = SelectClosest(new ClosestQuery(target, room, excludeStale, exclude ?? default, exclude.HasValue), picks);
+        foreach (var pick in picks[..n])
+        {
+            result.Add(View(_buckets[pick >> 8].Contacts[pick & 0xFF]));
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// Like <see cref="FindClosest"/>, for an answer to FIND_NODE: writes the directory handles of up to
+    /// <paramref name="handles"/>.Length contacts closest to <paramref name="target"/>, closest first, leaving out stale
+    /// contacts and <paramref name="exclude"/> (the requester). Read the ids and addresses with
+    /// <see cref="PeerIdOf"/> and <see cref="PeerAddressOf"/> before the table changes. No contact state is copied.
+    /// </summary>
+    /// <returns>The number of handles written.</returns>
+    public int FindClosestPeers(NodeId target, NodeId exclude, Span<int> handles)
+    {
+        var room = Math.Min(handles.Length, Count);
+        if (room <= 0)
+        {
+            return 0;
+        }
+
+        var picks = room <= MaxStackPicks ? stackalloc int[room] : new int[room];
+        var n = SelectClosest(new ClosestQuery(target, room, ExcludeStale: true, exclude, Excluding: true), picks);
+        for (var i = 0; i < n; i++)
+        {
+            handles[i] = _buckets[picks[i] >> 8].Contacts[picks[i] & 0xFF].Peer;
+        }
+
+        return n;
+    }
+
+    /// <summary>The node id behind a directory handle a query of this table returned (see <see cref="FindClosestPeers"/>).</summary>
+    public readonly NodeId PeerIdOf(int handle) => _directory.IdOf(handle);
+
+    /// <summary>The address behind a directory handle a query of this table returned (see <see cref="FindClosestPeers"/>).</summary>
+    public readonly PeerAddress PeerAddressOf(int handle) => _directory.AddressOf(handle);
+
+    /// <summary>Picks beyond this many are collected in an array instead of on the stack.</summary>
+    private const int MaxStackPicks = 256;
+
+    /// <summary>
+    /// Writes the contacts <paramref name="query"/> asks for to <paramref name="picks"/> (at least
+    /// <see cref="ClosestQuery.Count"/> long), closest first, each as its bucket slot times 256 plus its position in
+    /// the bucket (a bucket holds at most <see cref="RoutingOptions.MaxK"/> contacts).
+    /// </summary>
+    /// <remarks>
+    /// Each bucket covers one contiguous range of distances to the target, so the buckets are visited in distance
+    /// order and only the visited buckets (at most K contacts each) are sorted.
+    /// </remarks>
+    /// <returns>The number of picks written.</returns>
+    private int SelectClosest(in ClosestQuery query, Span<int> picks)
+    {
         var levels = (_buckets.Length + (1 << _options.BucketSplitBits) - 1) >> _options.BucketSplitBits;
-        var order = new VisitOrder(BucketIndexOf(target), LocalId.Xor(target), levels);
+        var order = new VisitOrder(BucketIndexOf(query.Target), LocalId.Xor(query.Target), levels);
         if (_options.BucketSplitBits == 0 && MemoryHint.Enabled)
         {
             HintVisits(order); // a copy: the visit below starts from the first level again
         }
 
-        var done = false;
-        while (!done && order.TryNext(out var level))
+        var have = 0;
+        while (have < query.Count && order.TryNext(out var level))
         {
-            done = AppendLevel(level, query, result);
+            have = AppendLevel(level, query, picks, have);
         }
 
-        return result.Count;
+        return have;
     }
 
     /// <summary>
@@ -368,38 +426,38 @@ internal partial struct RoutingTable
     /// Appends the sub-buckets of bucket <paramref name="level"/> nearest the target first: a sub-bucket's number is
     /// the b id bits after the differing bit, so XOR with the target's bits there orders them by distance.
     /// </summary>
-    private bool AppendLevel(int level, in ClosestQuery query, List<Contact> result)
+    /// <returns>The number of picks after this level.</returns>
+    private int AppendLevel(int level, in ClosestQuery query, Span<int> picks, int have)
     {
         var bits = _options.BucketSplitBits;
         var targetSub = SlotOf(level, query.Target) & ((1 << bits) - 1);
-        for (var j = 0; j < 1 << bits; j++)
+        for (var j = 0; j < 1 << bits && have < query.Count; j++)
         {
             var slot = (level << bits) | (j ^ targetSub);
-            if (slot < _buckets.Length && AppendBucket(slot, query, result))
+            if (slot < _buckets.Length)
             {
-                return true;
+                have = AppendBucket(slot, query, picks, have);
             }
         }
 
-        return false;
+        return have;
     }
 
-    // No zeroing of the two stack buffers (a quarter of this method's time in a profile): only the first n entries,
-    // written just before, are ever read.
+    // No zeroing of the two stack buffers: only the first n entries, written just before, are ever read.
     [SkipLocalsInit]
-    private bool AppendBucket(int index, in ClosestQuery query, List<Contact> result)
+    private int AppendBucket(int index, in ClosestQuery query, Span<int> picks, int have)
     {
         ref readonly var bucket = ref _buckets[index];
         if (bucket.Count == 0)
         {
-            return false;
+            return have;
         }
 
         // FindClosest runs for every FIND_NODE served, and the last bucket it visits usually gives only a few of its
-        // contacts. So the bucket's entries are ordered as small (distance, position) keys and only the contacts kept
-        // are copied out: sorting Contact values, or building one for every entry, cost more than the rest of the
-        // query. XOR distances to one target are distinct for distinct ids, so the order is the same as sorting the
-        // contacts themselves. Allocates nothing: a bucket holds at most K (<= 256) contacts.
+        // contacts. So the bucket's entries are ordered by small keys, the first 64 bits of their distance to the
+        // target (a register compare, where a full distance is four words), with ties broken by the full distance,
+        // and only the picks leave the method. XOR distances to one target are distinct for distinct ids, so the order
+        // is the same as sorting by full distance. Allocates nothing: a bucket holds at most K (<= 256) contacts.
         var entries = bucket.Contacts;
         if (MemoryHint.Enabled)
         {
@@ -410,81 +468,139 @@ internal partial struct RoutingTable
             }
         }
 
-        Span<NodeId> distances = stackalloc NodeId[entries.Length];
+        // Room for the keys rounded up to whole vectors: the padding (all ones) is never below a key.
+        Span<ulong> keys = stackalloc ulong[(entries.Length + 3) & ~3];
         Span<byte> order = stackalloc byte[entries.Length];
+        var targetHigh = query.Target.High64;
         var n = 0;
         for (var i = 0; i < entries.Length; i++)
         {
-            if (query.ExcludeStale && entries[i].FailedRequests != 0)
+            ref readonly var entry = ref entries[i];
+            if (query.ExcludeStale && entry.FailedRequests != 0)
             {
                 continue;
             }
 
-            var id = _directory.IdOf(entries[i].Peer);
-            if (query.Excluding && id == query.Exclude)
+            ref readonly var id = ref _directory.IdRefOf(entry.Peer);
+            if (query.Excluding && entry.IdTag == query.Exclude.Tag && id == query.Exclude)
             {
                 continue;
             }
 
-            distances[n] = id.Xor(query.Target);
+            keys[n] = id.High64 ^ targetHigh;
             order[n] = (byte)i;
             n++;
         }
 
-        var take = Math.Min(n, query.Count - result.Count);
-        SelectNearest(distances[..n], order[..n], take);
-        for (var i = 0; i < take; i++)
+        var take = Math.Min(n, query.Count - have);
+        if (!RankNearest(keys, n, order, take, picks.Slice(have, take), index << 8))
         {
-            result.Add(View(entries[order[i]]));
+            SelectNearest(keys[..n], order[..n], take, entries, query.Target);
+            var slotBase = index << 8;
+            for (var i = 0; i < take; i++)
+            {
+                picks[have + i] = slotBase | order[i];
+            }
         }
 
-        return result.Count >= query.Count;
+        return have + take;
+    }
+
+    /// <summary>
+    /// Writes the <paramref name="take"/> entries with the smallest of the first <paramref name="n"/> distance
+    /// <paramref name="keys"/> to <paramref name="picks"/>, nearest first (as <paramref name="slotBase"/> plus their
+    /// <paramref name="order"/> position), by rank: each key's rank is the number of keys below it, counted four at a
+    /// time. No branch depends on the keys, where a sort mispredicts about once per key. False, with nothing written,
+    /// when two keys are equal (distances sharing their first 64 bits: the caller sorts by full distance) or a bucket
+    /// holds more than 64 contacts.
+    /// </summary>
+    private static bool RankNearest(Span<ulong> keys, int n, ReadOnlySpan<byte> order, int take, Span<int> picks, int slotBase)
+    {
+        if (n > 64 || !Vector256.IsHardwareAccelerated)
+        {
+            return false;
+        }
+
+        var padded = (n + 3) & ~3;
+        keys[n..padded].Fill(ulong.MaxValue);
+        var seen = 0UL;
+        for (var i = 0; i < n; i++)
+        {
+            var key = Vector256.Create(keys[i]);
+            var below = Vector256<ulong>.Zero;
+            for (var j = 0; j < padded; j += 4)
+            {
+                below -= Vector256.LessThan(Vector256.Create<ulong>(keys.Slice(j, 4)), key);
+            }
+
+            var rank = (int)Vector256.Sum(below);
+            if ((seen & (1UL << rank)) != 0)
+            {
+                return false; // a tie: two keys share this rank
+            }
+
+            seen |= 1UL << rank;
+            if (rank < take)
+            {
+                picks[rank] = slotBase | order[i];
+            }
+        }
+
+        return true;
     }
 
     /// <summary>What <see cref="FindClosest"/> was asked for, passed down its bucket visits in one piece.</summary>
     private readonly record struct ClosestQuery(NodeId Target, int Count, bool ExcludeStale, NodeId Exclude, bool Excluding);
 
     /// <summary>
-    /// Moves the <paramref name="take"/> smallest <paramref name="distances"/> (with their <paramref name="order"/>
-    /// positions) to the front, in ascending order: insertion sort when most are kept, repeated selection of the
-    /// minimum when only a few are.
+    /// Moves the <paramref name="take"/> nearest entries (their distance <paramref name="keys"/> and their
+    /// <paramref name="order"/> positions in <paramref name="entries"/>) to the front, in ascending order: insertion
+    /// sort when most are kept, repeated selection of the minimum when only a few are.
     /// </summary>
-    private static void SelectNearest(Span<NodeId> distances, Span<byte> order, int take)
+    private void SelectNearest(Span<ulong> keys, Span<byte> order, int take, ReadOnlySpan<ContactEntry> entries, NodeId target)
     {
-        if (take * 4 < distances.Length)
+        if (take * 4 < keys.Length)
         {
             for (var i = 0; i < take; i++)
             {
                 var min = i;
-                for (var j = i + 1; j < distances.Length; j++)
+                for (var j = i + 1; j < keys.Length; j++)
                 {
-                    if (distances[j].CompareTo(distances[min]) < 0)
+                    if (keys[j] < keys[min] || (keys[j] == keys[min] && Nearer(entries, order[j], order[min], target)))
                     {
                         min = j;
                     }
                 }
 
-                (distances[i], distances[min]) = (distances[min], distances[i]);
+                (keys[i], keys[min]) = (keys[min], keys[i]);
                 (order[i], order[min]) = (order[min], order[i]);
             }
 
             return;
         }
 
-        for (var i = 1; i < distances.Length; i++)
+        for (var i = 1; i < keys.Length; i++)
         {
-            var key = distances[i];
+            var key = keys[i];
             var position = order[i];
             var j = i - 1;
-            while (j >= 0 && distances[j].CompareTo(key) > 0)
+            while (j >= 0 && (keys[j] > key || (keys[j] == key && Nearer(entries, position, order[j], target))))
             {
-                distances[j + 1] = distances[j];
+                keys[j + 1] = keys[j];
                 order[j + 1] = order[j];
                 j--;
             }
 
-            distances[j + 1] = key;
+            keys[j + 1] = key;
             order[j + 1] = position;
         }
     }
+
+    /// <summary>
+    /// Whether entry <paramref name="a"/> is nearer <paramref name="target"/> than entry <paramref name="b"/> by full
+    /// distance: for two entries whose distances share their first 64 bits (ids sharing 64 bits, all but never).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly bool Nearer(ReadOnlySpan<ContactEntry> entries, byte a, byte b, NodeId target) =>
+        NodeId.CompareDistance(_directory.IdOf(entries[a].Peer), _directory.IdOf(entries[b].Peer), target) < 0;
 }

@@ -214,6 +214,60 @@ public sealed class RoutingTableLookupTests
     }
 
     [TestMethod]
+    [DataRow(31UL, 0, 20)]
+    [DataRow(32UL, 1, 20)]
+    [DataRow(33UL, 0, 64)]
+    [DataRow(34UL, 0, RoutingOptions.MaxK)] // buckets beyond 64 contacts: ordered by the sort, not by rank
+    public void FindClosestPeers_MatchesBruteForce_WithoutStaleContactsAndTheRequester(ulong seed, int splitBits, int k)
+    {
+        // The FIND_NODE answer's query: directory handles of the closest fresh contacts, the requester left out. Some
+        // contacts share their first 64 bits (equal ranking keys), some have failed requests.
+        var rng = new Xoshiro256(seed);
+        var local = rng.NextNodeId();
+        var options = new RoutingOptions { K = k, MaxContactsPerSubnetPerBucket = 0, MaxContactsPerSubnetInTable = 0, BucketSplitBits = splitBits };
+        var table = new RoutingTable(local, options);
+        var shared = rng.NextNodeId().High64;
+        for (var i = 0; i < 2000; i++)
+        {
+            var id = (i % 3) switch
+            {
+                0 => rng.NextNodeId(),
+                1 => table.RandomIdInBucket(rng.NextInt32(20), ref rng.State),
+                _ => i % 30 == 2 ? new NodeId(shared, rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64()) : rng.NextNodeId(),
+            };
+            table.OnVerifiedReply(id, V4(i), At(i), null);
+        }
+
+        foreach (var c in table.AllContacts().Where((_, i) => i % 7 == 3).ToList())
+        {
+            table.OnRequestFailed(c.Id, At(5000));
+        }
+
+        var all = table.AllContacts().ToList();
+        Assert.IsTrue(all.Any(c => c.IsStale), $"seed {seed}: some contacts are stale");
+        var handles = new int[k];
+        for (var t = 0; t < 80; t++)
+        {
+            var target = (t % 4) switch
+            {
+                0 => rng.NextNodeId(),
+                1 => new NodeId(shared, rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64()),
+                2 => table.RandomIdInBucket(rng.NextInt32(24), ref rng.State),
+                _ => local,
+            };
+            var requester = t % 2 == 0 ? all[rng.NextInt32(all.Count)].Id : rng.NextNodeId();
+            var expected = all.Where(c => !c.IsStale && c.Id != requester).OrderBy(c => c.Id.Xor(target)).Take(k).ToList();
+
+            var written = table.FindClosestPeers(target, requester, handles);
+
+            var got = handles.Take(written).Select(h => (table.PeerIdOf(h), table.PeerAddressOf(h))).ToList();
+            CollectionAssert.AreEqual(expected.Select(c => (c.Id, c.Address)).ToList(), got, $"seed {seed}, target {target}, requester {requester}");
+        }
+
+        Assert.AreEqual(0, table.FindClosestPeers(local, local, []), "no room, no handles");
+    }
+
+    [TestMethod]
     public void FindClosest_ExcludeStale_SkipsFailedContacts()
     {
         var table = SmallTable();
