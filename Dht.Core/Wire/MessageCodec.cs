@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Dht.Protocol;
@@ -13,6 +14,9 @@ internal static class MessageCodec
 {
     private const byte FamilyIPv4 = 4;
     private const byte FamilyIPv6 = 6;
+
+    /// <summary>An IPv4 contact on the wire: family (1), address (4), port (2), id (32).</summary>
+    private const int IPv4ContactSize = 1 + 4 + 2 + NodeId.Size;
 
     public static int GetEncodedLength(Message m)
     {
@@ -85,8 +89,7 @@ internal static class MessageCodec
                 w.WriteByte((byte)m.Contacts.Count);
                 foreach (ref readonly var c in ContactSlice.SpanOf(m.Contacts))
                 {
-                    WriteAddress(ref w, c.Address);
-                    w.WriteNodeId(c.Id);
+                    WriteContact(ref w, in c);
                 }
 
                 break;
@@ -309,6 +312,15 @@ internal static class MessageCodec
         var contacts = contactScratch?.Buffer ?? new WireContact[count];
         for (var i = 0; i < count; i++)
         {
+            // An IPv4 contact (what nearly every answer holds) read as one block: family, address, port and id. The
+            // same bytes through the general path below give the same contact.
+            if (r.Remaining >= IPv4ContactSize && r.Rest[0] == FamilyIPv4 && r.TryReadBytes(IPv4ContactSize, out var block))
+            {
+                var port = BinaryPrimitives.ReadUInt16BigEndian(block.Slice(5, 2));
+                contacts[i] = new WireContact(new NodeId(block.Slice(7, NodeId.Size)), PeerAddress.FromIPv4(block.Slice(1, 4), port));
+                continue;
+            }
+
             var reason = TryReadAddress(ref r, out var address);
             if (reason != DropReason.None)
             {
@@ -325,6 +337,27 @@ internal static class MessageCodec
 
         m.Contacts = contactScratch is not null ? contactScratch.Take(count) : contacts;
         return DropReason.None;
+    }
+
+    /// <summary>
+    /// Writes one NODES contact: its address, then its id. An IPv4 contact (nearly every one) is written as one block
+    /// with one bounds check; the bytes are the same as through <see cref="WriteAddress"/> and the id.
+    /// </summary>
+    private static void WriteContact(ref WireWriter w, in WireContact contact)
+    {
+        var address = contact.Address;
+        if (!address.IsIPv4)
+        {
+            WriteAddress(ref w, address);
+            w.WriteNodeId(contact.Id);
+            return;
+        }
+
+        var block = w.Advance(IPv4ContactSize);
+        block[0] = FamilyIPv4;
+        BinaryPrimitives.WriteUInt32BigEndian(block.Slice(1, 4), (uint)address.Low);
+        BinaryPrimitives.WriteUInt16BigEndian(block.Slice(5, 2), address.Port);
+        contact.Id.WriteTo(block.Slice(7, NodeId.Size));
     }
 
     private static void WriteAddress(ref WireWriter w, PeerAddress address)

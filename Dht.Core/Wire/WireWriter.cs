@@ -58,6 +58,14 @@ internal ref struct WireWriter
         _position += bytes.Length;
     }
 
+    /// <summary>Returns the next <paramref name="count"/> bytes for the caller to fill, and moves past them.</summary>
+    public Span<byte> Advance(int count)
+    {
+        var span = _buffer.Slice(_position, count);
+        _position += count;
+        return span;
+    }
+
     public void WriteZeros(int count)
     {
         _buffer.Slice(_position, count).Clear();

@@ -263,4 +263,52 @@ public sealed class MessageCodecFuzzTests
         Assert.HasCount(1, pooled.Contacts);
         Assert.AreEqual(plain.Contacts[^1], pooled.Contacts[0]);
     }
+
+    [TestMethod]
+    [DataRow(21UL)]
+    [DataRow(22UL)]
+    public void Nodes_RandomFamiliesAndCounts_BytesFollowTheLayoutAndRoundTrip(ulong seed)
+    {
+        // IPv4 contacts are written and read as one block; IPv6 ones field by field. In any mix and order the bytes
+        // must be family, address, port (big-endian), id, contact after contact, and decode to the same contacts.
+        var rng = new Xoshiro256(seed);
+        var buffer = new byte[WireConstants.MaxMessageSize];
+        var scratch = new ContactSlice();
+        var into = new Message();
+        for (var round = 0; round < 200; round++)
+        {
+            var contacts = new WireContact[rng.NextInt32(26)];
+            var expected = new List<byte> { (byte)MessageType.Nodes };
+            for (var i = 0; i < contacts.Length; i++)
+            {
+                var raw = new byte[16];
+                rng.NextBytes(raw);
+                var port = (ushort)(1 + rng.NextInt32(65535));
+                var address = rng.NextInt32(3) == 0 && !PeerAddress.FromIPv6(raw, port).IsIPv4 ? PeerAddress.FromIPv6(raw, port) : PeerAddress.FromIPv4(raw.AsSpan(0, 4), port);
+                contacts[i] = new WireContact(rng.NextNodeId(), address);
+            }
+
+            var m = new Message { Type = MessageType.Nodes, RequestId = rng.NextUInt64(), Token = 5, HasToken = true, Total = 1, Contacts = contacts };
+            var length = MessageCodec.Encode(m, buffer);
+            Assert.AreEqual(MessageCodec.GetEncodedLength(m), length, $"seed {seed}, round {round}");
+
+            var at = 1 + 8 + 16 + 2;
+            foreach (var c in contacts)
+            {
+                var v4 = c.Address.IsIPv4;
+                Assert.AreEqual(v4 ? 4 : 6, buffer[at], $"seed {seed}, round {round}: family");
+                var addressBytes = new byte[16];
+                c.Address.WriteAddress16(addressBytes);
+                CollectionAssert.AreEqual(v4 ? addressBytes[12..] : addressBytes, buffer[(at + 1)..(at + 1 + (v4 ? 4 : 16))], $"seed {seed}, round {round}: address");
+                at += v4 ? 5 : 17;
+                Assert.AreEqual(c.Address.Port, (buffer[at] << 8) | buffer[at + 1], $"seed {seed}, round {round}: port");
+                Assert.AreEqual(c.Id, new NodeId(buffer.AsSpan(at + 2, NodeId.Size)), $"seed {seed}, round {round}: id");
+                at += 2 + NodeId.Size;
+            }
+
+            Assert.AreEqual(length, at, $"seed {seed}, round {round}: nothing after the contacts");
+            Assert.AreEqual(DropReason.None, MessageCodec.TryDecode(buffer.AsSpan(0, length), into, scratch), $"seed {seed}, round {round}");
+            CollectionAssert.AreEqual(contacts, into.Contacts.ToList(), $"seed {seed}, round {round}");
+        }
+    }
 }
