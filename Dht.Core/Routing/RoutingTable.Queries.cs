@@ -510,9 +510,9 @@ internal partial struct RoutingTable
     /// Writes the <paramref name="take"/> entries with the smallest of the first <paramref name="n"/> distance
     /// <paramref name="keys"/> to <paramref name="picks"/>, nearest first (as <paramref name="slotBase"/> plus their
     /// <paramref name="order"/> position), by rank: each key's rank is the number of keys below it, counted four at a
-    /// time. No branch depends on the keys, where a sort mispredicts about once per key. False, with nothing written,
-    /// when two keys are equal (distances sharing their first 64 bits: the caller sorts by full distance) or a bucket
-    /// holds more than 64 contacts.
+    /// time. No branch depends on the keys, where a sort mispredicts about once per key. False when two keys are equal
+    /// (distances sharing their first 64 bits) or a bucket holds more than 64 contacts: the caller then sorts by full
+    /// distance and writes every pick again, over any this wrote before it found the tie.
     /// </summary>
     private static bool RankNearest(Span<ulong> keys, int n, ReadOnlySpan<byte> order, int take, Span<int> picks, int slotBase)
     {
