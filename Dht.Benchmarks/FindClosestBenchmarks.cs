@@ -57,7 +57,8 @@ public class FindClosestBenchmarks
 
             var low = local.KeepPrefix(7, ones: false);
             var high = local.KeepPrefix(7, ones: true);
-            for (var i = LowerBound(population, low); i < population.Length && population[i] <= high; i++)
+            var first = Array.BinarySearch(population, low);
+            for (var i = first >= 0 ? first : ~first; i < population.Length && population[i] <= high; i++)
             {
                 Offer(ref table, population[i], now, ref rng);
             }
@@ -135,24 +136,5 @@ public class FindClosestBenchmarks
         }
 
         return id;
-    }
-
-    private static int LowerBound(NodeId[] sorted, NodeId value)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] < value)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 }
