@@ -62,12 +62,7 @@ internal sealed partial class DhtEngine
             return DropReason.SelfSenderId;
         }
 
-        // What this datagram reads next, hinted together so the misses overlap (MemoryHint): the sender's session
-        // chain, its routing bucket, the directory cell a new session takes, and the transmit queue's tail.
-        _sessions.HintChain(sender);
-        _routing.HintBucket(sender);
-        _routing.Directory.HintCell(sender, from);
-        _transmit.HintTail();
+        HintSealed(from, sender);
 
         var header = datagram[..WireConstants.SealedHeaderSize];
         var nonce = header[(2 + NodeId.Size)..];
@@ -132,6 +127,19 @@ internal sealed partial class DhtEngine
         return message.IsRequest
             ? HandleRequest(from, sender, message, datagram.Length, session)
             : HandleResponse(from, sender, message, session);
+    }
+
+    /// <summary>
+    /// What a sealed datagram from <paramref name="sender"/> reads next, hinted together so the misses overlap
+    /// (<see cref="MemoryHint"/>): the sender's session chain, its routing bucket, the directory cell a new session
+    /// takes, and the transmit queue's tail.
+    /// </summary>
+    private void HintSealed(PeerAddress from, NodeId sender)
+    {
+        _sessions.HintChain(sender);
+        _routing.HintBucket(sender);
+        _routing.Directory.HintCell(sender, from);
+        _transmit.HintTail();
     }
 
     private bool TakeSessionBudget()

@@ -2,6 +2,8 @@ using Dht.Protocol;
 using Dht.Routing;
 using Dht.Security;
 using Dht.Tests.Security;
+using Dht.Tests.Support;
+using Dht.Wire;
 
 namespace Dht.Tests.Protocol;
 
@@ -96,6 +98,54 @@ public sealed class MemoryHintTests
         Assert.AreEqual(1, directory.Count);
         Assert.AreEqual(1, directory.ReferencesOf(handle));
         Assert.AreEqual(Peer(1), directory.IdOf(handle));
+    }
+
+    /// <summary>
+    /// The engine's hint for a datagram it will handle next (the simulator's look-ahead): any bytes, from any address,
+    /// are safe, nothing is counted, opened or answered, and the datagram hinted is then handled as if never hinted (its
+    /// nonce was not taken).
+    /// </summary>
+    [TestMethod]
+    [DataRow(31UL)]
+    public void EngineDatagramHint_AnyContent_ChangesNothing(ulong seed)
+    {
+        var now = Instant.FromSeconds(10);
+        using var crypto = new NSecCryptoSuite(DhtIdentity.Generate());
+        using var engine = new DhtEngine(VirtualNetwork.TestOptions(), crypto, seed, now);
+        var peer = new WirePeer(DhtIdentity.Generate(), engine.LocalId, Here, seed);
+        var ping = peer.Seal(new Message { Type = MessageType.Ping, RequestId = 7 });
+        var rng = new Xoshiro256(seed);
+        List<byte[]> datagrams = [[], [WireConstants.Version], ping[..WireConstants.SealedHeaderSize], ping];
+        for (var i = 0; i < 50; i++)
+        {
+            var garbage = new byte[rng.NextInt32(WireConstants.MaxDatagramSize + 64)];
+            rng.NextBytes(garbage);
+            if (i % 2 == 0 && garbage.Length > 1)
+            {
+                garbage[0] = WireConstants.Version;
+                garbage[1] = WireConstants.PacketSealed; // a sealed header with a random sender
+            }
+
+            datagrams.Add(garbage);
+        }
+
+        foreach (var datagram in datagrams)
+        {
+            engine.HintDatagram(Here, datagram);
+            engine.HintDatagram(default, datagram);
+        }
+
+        Assert.AreEqual(0L, engine.Stats.DatagramsReceived, $"seed {seed}");
+        Assert.AreEqual(0L, engine.Stats.DroppedTotal, $"seed {seed}");
+        Assert.AreEqual(0, engine.Sessions.Count, $"seed {seed}");
+        Assert.AreEqual(0, engine.TransmitQueueLength, $"seed {seed}");
+
+        peer.Send(engine, now, ping);
+        Assert.AreEqual(0L, engine.Stats.DroppedTotal, $"seed {seed}: drops {string.Join(",", engine.Stats.DropsByReason())}");
+        var replies = WirePeer.Drain(engine).Where(d => d.To == Here).ToList();
+        var answers = replies.Select(r => peer.OpenMessage(r.Data, $"seed {seed}")).Where(m => !m.IsRequest).ToList();
+        Assert.HasCount(1, answers, $"seed {seed}");
+        Assert.AreEqual((MessageType.Pong, 7UL), (answers[0].Type, answers[0].RequestId), $"seed {seed}");
     }
 
     [TestMethod]

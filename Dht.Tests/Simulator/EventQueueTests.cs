@@ -69,6 +69,112 @@ public sealed class EventQueueTests
         Assert.IsGreaterThan(5_000, taken, $"seed {seed}");
     }
 
+    /// <summary>
+    /// Looking ahead (<see cref="EventQueue.TryPeekAt"/>) takes events out of the heaps early; with random peeks of every
+    /// depth between schedules (many at the current time, so before the events held ahead) the dequeue order must still
+    /// be exactly that of one heap, and each peek must show the event that many places on.
+    /// </summary>
+    [TestMethod]
+    [DataRow(11UL)]
+    [DataRow(12UL)]
+    [DataRow(13UL)]
+    public void RandomScheduleLookingAhead_SameOrderAsOneHeap(ulong seed)
+    {
+        var rng = new Xoshiro256(seed);
+        using var queue = new EventQueue();
+        var model = new SortedDictionary<EventKey, SimEvent>();
+        var kinds = Enum.GetValues<SimEventKind>();
+        long now = 0, sequence = 0;
+        var taken = 0;
+        for (var step = 0; step < 20_000; step++)
+        {
+            var roll = rng.NextInt32(100);
+            if (roll < 50)
+            {
+                var kind = rng.NextInt32(3) == 0 ? SimEventKind.Wake : kinds[rng.NextInt32(kinds.Length)];
+                var at = now + (rng.NextInt32(3) == 0 ? 0 : rng.NextInt32(1000));
+                var e = kind == SimEventKind.Wake ? new SimEvent(kind, rng.NextInt32(50)) : new SimEvent(kind, rng.NextInt32(50), Extra: step);
+                var key = new EventKey(at, sequence++);
+                queue.Enqueue(e, key);
+                model.Add(key, e);
+            }
+            else if (roll < 75)
+            {
+                var depth = rng.NextInt32(EventQueue.MaxAhead);
+                var peeked = queue.TryPeekAt(depth, out var e, out var key);
+                Assert.AreEqual(model.Count > depth, peeked, $"seed {seed}, step {step}, depth {depth}");
+                if (peeked)
+                {
+                    var expected = model.Skip(depth).First();
+                    Assert.AreEqual(expected.Key, key, $"seed {seed}, step {step}, depth {depth}");
+                    Assert.AreEqual(expected.Value, e, $"seed {seed}, step {step}, depth {depth}");
+                }
+            }
+            else
+            {
+                var got = queue.TryDequeue(out var e, out var key);
+                Assert.AreEqual(model.Count > 0, got, $"seed {seed}, step {step}");
+                if (got)
+                {
+                    var expected = model.First();
+                    Assert.AreEqual(expected.Key, key, $"seed {seed}, step {step}");
+                    Assert.AreEqual(expected.Value, e, $"seed {seed}, step {step}");
+                    model.Remove(expected.Key);
+                    now = key.Time;
+                    taken++;
+                }
+            }
+
+            Assert.AreEqual(model.Count, queue.Count, $"seed {seed}, step {step}");
+        }
+
+        foreach (var (modelKey, modelEvent) in model)
+        {
+            Assert.IsTrue(queue.TryDequeue(out var e, out var key), $"seed {seed}: queue ran dry early");
+            Assert.AreEqual(modelKey, key, $"seed {seed}");
+            Assert.AreEqual(modelEvent, e, $"seed {seed}");
+        }
+
+        Assert.IsFalse(queue.TryDequeue(out _, out _), $"seed {seed}: queue holds more than the model");
+        Assert.IsGreaterThan(4_000, taken, $"seed {seed}");
+    }
+
+    /// <summary>
+    /// Events enqueued before all of those held ahead, with the look-ahead full: each joins them in order and the last one
+    /// held goes back to its heap, from which it comes out again in its place.
+    /// </summary>
+    [TestMethod]
+    public void EnqueueBeforeAFullLookAhead_LastGoesBackAndOrderHolds()
+    {
+        using var queue = new EventQueue();
+        long sequence = 0;
+        foreach (var time in new long[] { 10, 20, 30, 40, 50, 60 })
+        {
+            queue.Enqueue(time % 20 == 0 ? new SimEvent(SimEventKind.Wake, (int)time) : new SimEvent(SimEventKind.Deliver, (int)time), new EventKey(time, sequence++));
+        }
+
+        Assert.IsTrue(queue.TryPeekAt(EventQueue.MaxAhead - 1, out var fourth, out _));
+        Assert.AreEqual(40, fourth.Node);
+        foreach (var time in new long[] { 5, 1, 35, 3 })
+        {
+            queue.Enqueue(new SimEvent(SimEventKind.Wake, (int)time), new EventKey(time, sequence++));
+        }
+
+        Assert.AreEqual(10, queue.Count);
+        Assert.IsTrue(queue.TryPeekAt(2, out var third, out _));
+        Assert.AreEqual(5, third.Node);
+        var order = new List<int>();
+        while (queue.TryDequeue(out var e, out _))
+        {
+            order.Add(e.Node);
+        }
+
+        CollectionAssert.AreEqual(new[] { 1, 3, 5, 10, 20, 30, 35, 40, 50, 60 }, order);
+        Assert.AreEqual(0, queue.Count);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => queue.TryPeekAt(EventQueue.MaxAhead, out _, out _));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => queue.TryPeekAt(-1, out _, out _));
+    }
+
     [TestMethod]
     public void Enqueue_WakeCarryingMoreThanItsNode_Refused()
     {
