@@ -140,7 +140,7 @@ internal sealed partial class DhtEngine
         _routing.MarkSenderActive(sender, _now);
         if (admit.PingCandidate is { } oldest && (_evictionChecks?.Count ?? 0) < _options.MaxVerificationsInFlight && EvictionChecks.Add(oldest.Id))
         {
-            if (!SendRequest(oldest.Id, oldest.Address, new Message { Type = MessageType.Ping }, RequestPurpose.EvictionCheck, null))
+            if (!SendRequest(oldest.Id, oldest.Address, PingRequest, RequestPurpose.EvictionCheck, null))
             {
                 EvictionChecks.Remove(oldest.Id);
             }

@@ -53,7 +53,7 @@ internal sealed partial class DhtEngine
         {
             PendingVerifications.Add(sender);
             _verificationsInFlight++;
-            if (!SendRequest(sender, from, new Message { Type = MessageType.Ping }, RequestPurpose.Verify, null))
+            if (!SendRequest(sender, from, PingRequest, RequestPurpose.Verify, null))
             {
                 _verificationsInFlight--;
                 PendingVerifications.Remove(sender);
