@@ -151,7 +151,10 @@ internal sealed partial class DhtEngine
         {
             // Our address was not (or no longer) validated there: retry once at once with the token this answer carries.
             ForgetRequest(pending.RequestId);
-            if (!SendRequest(pending.Peer, pending.Address, pending.Request, pending.Purpose, pending.Operation, retried: true))
+            // A PING retries with this thread's PING message: the one the request was sent with belongs to the thread
+            // that sent it, which another engine may be using right now (DhtNode's loop moves between threads).
+            var request = pending.RequestType == MessageType.Ping ? PingRequest : pending.Request;
+            if (!SendRequest(pending.Peer, pending.Address, request, pending.Purpose, pending.Operation, retried: true))
             {
                 CompleteRequest(pending, null);
             }

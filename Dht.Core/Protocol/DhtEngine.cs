@@ -92,8 +92,9 @@ internal sealed partial class DhtEngine : IDisposable
     /// <summary>
     /// The message of every PING this thread's engines send (verifications of unknown requesters, eviction checks),
     /// shared like <see cref="_decoded"/>: <see cref="SendRequest"/> writes the request id and token into it and encodes
-    /// it before it returns, and a retry writes them again, as the requests of one lookup share one message. A new
-    /// message per PING was about a tenth of the bytes a steady-state simulation allocates.
+    /// it before it returns, as the requests of one lookup share one message; a retry takes the message of the thread it
+    /// runs on, never the one its pending request was sent with. A new message per PING was about a tenth of the bytes
+    /// a steady-state simulation allocates.
     /// </summary>
     [ThreadStatic]
     private static Message? _ping;

@@ -183,6 +183,50 @@ public sealed class AntiSpoofingTests
         Assert.IsTrue(f.Engine.Routing.TryGet(peer.Id, out var contact) && contact.Address == peer.Address, $"seed {seed}");
     }
 
+    /// <summary>
+    /// A verification PING answered with "address unvalidated" and a token is sent once more with that token and a new
+    /// request id (the engine's PINGs share one message per thread, so the retry must write both again), and the PONG
+    /// to the retry is accepted. The first PING goes out from another thread, as DhtNode's loop can move between
+    /// threads; the retry, on this one, must not depend on that thread's message.
+    /// </summary>
+    [TestMethod]
+    [DataRow(36UL)]
+    public void HandleDatagram_VerificationPingAddressUnvalidated_RetriedWithTokenThenAdmitted(ulong seed)
+    {
+        using var f = new Fixture(seed, contacts: 0);
+        using var peer = new WirePeer(DhtIdentity.Generate(), f.Engine.LocalId, VictimV4, seed + 1);
+        var ping = peer.Seal(new Message { Type = MessageType.Ping, RequestId = 1 });
+        var thread = new Thread(() => f.Engine.HandleDatagram(f.Now, peer.Address, ping));
+        thread.Start();
+        thread.Join();
+        var verify = WirePeer.Drain(f.Engine).Where(d => d.To == peer.Address).Select(d => peer.OpenMessage(d.Data, $"seed {seed}"))
+            .Single(m => m.Type == MessageType.Ping);
+        Assert.IsFalse(verify.HasToken, $"seed {seed}");
+
+        var token = (UInt128)0x0123456789ABCDEFUL << 64 | 0xFEDCBA9876543210UL;
+        f.Engine.HandleDatagram(f.Now, peer.Address, peer.Seal(new Message
+        {
+            Type = MessageType.Error,
+            Error = ErrorCode.AddressUnvalidated,
+            RequestId = verify.RequestId,
+            Token = token,
+            HasToken = true,
+        }));
+        var retry = WirePeer.Drain(f.Engine).Where(d => d.To == peer.Address).Select(d => peer.OpenMessage(d.Data, $"seed {seed}")).ToList();
+        Assert.HasCount(1, retry, $"seed {seed}");
+        Assert.AreEqual(MessageType.Ping, retry[0].Type, $"seed {seed}");
+        Assert.AreNotEqual(verify.RequestId, retry[0].RequestId, $"seed {seed}");
+        Assert.IsTrue(retry[0].HasToken, $"seed {seed}");
+        Assert.AreEqual(token, retry[0].Token, $"seed {seed}");
+
+        // The PONG answers the retry's id (the first id was forgotten with the error): accepted, nothing dropped.
+        var drops = f.Engine.Stats.DroppedTotal;
+        f.Engine.HandleDatagram(f.Now, peer.Address, peer.Seal(new Message { Type = MessageType.Pong, RequestId = retry[0].RequestId, ObservedAddress = f.Address }));
+        Assert.AreEqual(drops, f.Engine.Stats.DroppedTotal, $"{string.Join(",", f.Engine.Stats.DropsByReason())}; seed {seed}");
+        Assert.AreEqual(0, f.Engine.PendingRequests, $"seed {seed}");
+        Assert.IsTrue(f.Engine.Routing.TryGet(peer.Id, out var contact) && contact.Address == peer.Address, $"seed {seed}");
+    }
+
     [TestMethod]
     [DataRow(35UL)]
     public void HandleDatagram_ResponseSealedByOtherIdentity_DroppedAndNoRoutingChange(ulong seed)
