@@ -63,6 +63,7 @@ internal sealed partial class DhtEngine
         }
 
         HintSealed(from, sender);
+        HintSealedDeep(sender);
 
         var header = datagram[..WireConstants.SealedHeaderSize];
         var nonce = header[(2 + NodeId.Size)..];
@@ -140,6 +141,26 @@ internal sealed partial class DhtEngine
         _routing.HintBucket(sender);
         _routing.Directory.HintCell(sender, from);
         _transmit.HintTail();
+        MemoryHint.Object(_crypto);
+        if (_pending.Count > 0)
+        {
+            // Only an engine with requests in flight can be receiving an answer.
+            _pending.HintSlots();
+            _timers.HintEntries();
+        }
+    }
+
+    /// <summary>
+    /// The second step after <see cref="HintSealed"/>, issued at the start of the datagram itself, once the simulator's
+    /// look-ahead has had <see cref="HintSealed"/>'s lines loaded an event earlier: what those lines point to (the
+    /// session entry the sender's chain starts with, its bucket's contact array, the requests in flight). Reads the
+    /// lines <see cref="HintSealed"/> hinted; the misses it starts overlap with opening and decoding the datagram.
+    /// </summary>
+    private void HintSealedDeep(NodeId sender)
+    {
+        _sessions.HintChainHead(sender);
+        _routing.HintBucketContacts(sender);
+        _pending.HintRequests();
     }
 
     private bool TakeSessionBudget()

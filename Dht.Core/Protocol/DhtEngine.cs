@@ -178,7 +178,7 @@ internal sealed partial class DhtEngine : IDisposable
         ScheduleTimer(now + TimeSpan.FromTicks(1 + (long)_rng.NextUInt64((ulong)options.MaintenanceInterval.Ticks)), TimerKind.Maintenance, 0);
     }
 
-    public NodeId LocalId => _crypto.LocalId;
+    public NodeId LocalId => _routing.LocalId;
 
     public int RoutingTableSize => _routing.Count;
 

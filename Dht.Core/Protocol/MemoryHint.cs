@@ -41,6 +41,52 @@ internal static class MemoryHint
     }
 
     /// <summary>
+    /// As <see cref="Element{T}(T[], int)"/>, and also the line of the array's header (its length): the bounds check of
+    /// the read that follows loads it, a miss of its own unless the element shares its line.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void ElementAndHeader<T>(T[] array, int index)
+    {
+        if (Enabled)
+        {
+            var data = DataOf(array);
+            Sse.Prefetch0(data - ArrayHeaderBytes);
+            Sse.Prefetch0(data + ((nint)index * Unsafe.SizeOf<T>()));
+        }
+    }
+
+    /// <summary>
+    /// Starts loading every line of element <paramref name="index"/> of <paramref name="array"/> (its first and last
+    /// byte's lines: an element spans at most two when it is at most 64 bytes, and the entries hinted here are at most
+    /// 128), without reading the array.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void WholeElement<T>(T[] array, int index)
+    {
+        if (Enabled)
+        {
+            var start = DataOf(array) + ((nint)index * Unsafe.SizeOf<T>());
+            Sse.Prefetch0(start);
+            Sse.Prefetch0(start + (Unsafe.SizeOf<T>() / 2));
+            Sse.Prefetch0(start + Unsafe.SizeOf<T>() - 1);
+        }
+    }
+
+    /// <summary>
+    /// Starts loading the first line of <paramref name="instance"/> (its method table pointer and first fields), from
+    /// the reference alone: an interface call on it reads the method table first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Object(object instance)
+    {
+        if (Enabled)
+        {
+            var reference = instance;
+            Sse.Prefetch0(*(byte**)Unsafe.AsPointer(ref reference));
+        }
+    }
+
+    /// <summary>
     /// Starts loading the header of <paramref name="array"/> and its first <paramref name="count"/> elements (the caller
     /// knows the count without reading the array), as <see cref="Element{T}(T[], int)"/> does one element.
     /// </summary>

@@ -17,6 +17,9 @@ internal struct RequestTable
 {
     private const int MinimumSlots = 8;
 
+    /// <summary>Tables with more slots than this (8 lines of 16-byte slots) are not hinted: a hint per line would cost more than it saves.</summary>
+    private const int MaxHintedSlots = 32;
+
     private Slot[] _slots = [];
 
     // _slots.Length, kept beside the count so that the engine's maintenance tick, which asks for it to decide on
@@ -54,6 +57,36 @@ internal struct RequestTable
 
             Count += _slots[i].Value is null ? 1 : 0;
             _slots[i] = new Slot(id, value);
+        }
+    }
+
+    /// <summary>
+    /// Hints the table's slots, header included (see <see cref="MemoryHint"/>), when it holds requests and has at most
+    /// <see cref="MaxHintedSlots"/> slots: an answer looks one up by an id known only once its datagram is opened.
+    /// </summary>
+    public readonly void HintSlots()
+    {
+        if (Count > 0 && _capacity <= MaxHintedSlots)
+        {
+            MemoryHint.Elements(_slots, _capacity);
+        }
+    }
+
+    /// <summary>
+    /// The second step after <see cref="HintSlots"/>, once its lines have arrived: hints the first line of every request
+    /// held (at most <see cref="MaxHintedSlots"/> / 2), one of which an answer will read. Reads the slots.
+    /// </summary>
+    public readonly void HintRequests()
+    {
+        if (Count > 0 && _capacity <= MaxHintedSlots)
+        {
+            foreach (ref readonly var slot in _slots.AsSpan())
+            {
+                if (slot.Value is { } request)
+                {
+                    MemoryHint.Object(request);
+                }
+            }
         }
     }
 

@@ -33,7 +33,7 @@ internal struct RingQueue<T>
         if (_capacity > 0)
         {
             var tail = _head + _count;
-            MemoryHint.Element(_items, tail < _capacity ? tail : tail - _capacity);
+            MemoryHint.ElementAndHeader(_items, tail < _capacity ? tail : tail - _capacity);
         }
     }
 

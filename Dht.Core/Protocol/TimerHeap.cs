@@ -42,6 +42,9 @@ internal struct TimerHeap
 {
     private const int MinimumGrow = 4;
 
+    /// <summary>Heaps with more entries than this (about 6 lines) are not hinted.</summary>
+    private const int MaxHintedEntries = 16;
+
     private static readonly Entry None = new(long.MaxValue, 0, default, 0);
 
     private Entry[] _items = [];
@@ -58,6 +61,18 @@ internal struct TimerHeap
 
     /// <summary>Timers pending.</summary>
     public readonly int Count => _count;
+
+    /// <summary>
+    /// Hints the array's header and entries (see <see cref="MemoryHint"/>) when it holds at most
+    /// <see cref="MaxHintedEntries"/>: cancelling a request's deadlines when its answer comes scans them all.
+    /// </summary>
+    public readonly void HintEntries()
+    {
+        if (_count > 1 && _count <= MaxHintedEntries)
+        {
+            MemoryHint.Elements(_items, _count - 1);
+        }
+    }
 
     /// <summary>Entries the heap can hold before it grows (the array's and the inline one).</summary>
     public readonly int Capacity => _items.Length + 1;

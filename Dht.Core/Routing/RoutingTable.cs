@@ -112,7 +112,20 @@ internal partial struct RoutingTable
         var index = SlotOf(id);
         if ((uint)index < (uint)_bucketSlots)
         {
-            MemoryHint.Element(_buckets, index);
+            MemoryHint.ElementAndHeader(_buckets, index);
+        }
+    }
+
+    /// <summary>
+    /// The second step after <see cref="HintBucket"/>, once the bucket slot it hinted has arrived: hints that bucket's
+    /// contact array, which admitting or refreshing <paramref name="id"/> scans. Reads the bucket slot.
+    /// </summary>
+    public void HintBucketContacts(NodeId id)
+    {
+        var index = SlotOf(id);
+        if ((uint)index < (uint)_bucketSlots)
+        {
+            _buckets[index].HintContacts();
         }
     }
 

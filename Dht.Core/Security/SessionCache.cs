@@ -461,7 +461,25 @@ internal struct SessionCache
     {
         if (Count > 0)
         {
-            Protocol.MemoryHint.Element(_entries, ChainOf((ushort)peer.GetHashCode()));
+            Protocol.MemoryHint.ElementAndHeader(_entries, ChainOf((ushort)peer.GetHashCode()));
+        }
+    }
+
+    /// <summary>
+    /// The second step after <see cref="HintChain"/>, once the lines it hinted have arrived: hints the entry the chain's
+    /// head names, the first entry <see cref="Find"/> compares (in a cache of at most a few dozen sessions, nearly always
+    /// the only one). Reads the chain head's entry, so issued before <see cref="HintChain"/>'s lines arrived it waits
+    /// for them.
+    /// </summary>
+    public readonly void HintChainHead(NodeId peer)
+    {
+        if (Count > 0)
+        {
+            int head = _entries[ChainOf((ushort)peer.GetHashCode())].ChainHead;
+            if (head != None)
+            {
+                Protocol.MemoryHint.WholeElement(_entries, head);
+            }
         }
     }
 

@@ -31,20 +31,24 @@ public sealed class MemoryHintTests
     {
         var cache = new SessionCache(new SessionCacheTests.CountingCrypto(), 4, 8);
         cache.HintChain(Peer(1)); // no entry array yet
+        cache.HintChainHead(Peer(1));
         for (var i = 1; i <= 4; i++)
         {
             Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out _));
             cache.HintChain(Peer(100 + i)); // a peer with no session
+            cache.HintChainHead(Peer(100 + i));
         }
 
         // Peer 1 is the least recently used: a hint on it must not count as a use, so the next session evicts it.
         cache.HintChain(Peer(1));
+        cache.HintChainHead(Peer(1));
         Assert.IsTrue(cache.TryGetOrCreate(Peer(5), Here, out _));
         Assert.AreEqual(4, cache.Count);
         Assert.IsFalse(cache.Contains(Peer(1)));
         Assert.IsTrue(cache.Contains(Peer(2)));
         cache.Clear();
         cache.HintChain(Peer(6));
+        cache.HintChainHead(Peer(2));
         Assert.AreEqual(0, cache.Count);
     }
 
@@ -54,6 +58,7 @@ public sealed class MemoryHintTests
         var directory = new PeerDirectory();
         var table = new RoutingTable(Peer(0x7F), new RoutingOptions { K = 4 }, directory);
         table.HintBucket(Peer(3)); // no bucket array yet
+        table.HintBucketContacts(Peer(3));
         var closest = new List<Contact>();
         Assert.AreEqual(0, table.FindClosest(Peer(3), 4, closest));
 
@@ -69,6 +74,7 @@ public sealed class MemoryHintTests
         for (var i = 0; i < 300; i++)
         {
             table.HintBucket(Peer(i));
+            table.HintBucketContacts(Peer(i));
         }
 
         var after = new List<Contact>();
@@ -78,6 +84,7 @@ public sealed class MemoryHintTests
 
         table.Clear();
         table.HintBucket(Peer(9));
+        table.HintBucketContacts(Peer(9));
         Assert.AreEqual(0, table.FindClosest(Peer(9), 4, closest));
     }
 
@@ -182,6 +189,66 @@ public sealed class MemoryHintTests
     }
 
     [TestMethod]
+    public void RequestTableHints_OnEmptySmallAndLargeTables_ChangeNothing()
+    {
+        var table = new RequestTable();
+        table.HintSlots(); // no slots yet
+        table.HintRequests();
+        var requests = new List<PendingRequest>();
+        for (var id = 1UL; id <= 40; id++)
+        {
+            var request = PendingRequest.Rent();
+            request.RequestId = id;
+            requests.Add(request);
+            table[id] = request;
+            table.HintSlots(); // hinted up to 32 slots, then the table is too large and nothing is hinted
+            table.HintRequests();
+        }
+
+        Assert.AreEqual(40, table.Count);
+        for (var id = 1UL; id <= 40; id++)
+        {
+            Assert.IsTrue(table.TryGetValue(id, out var found));
+            Assert.AreSame(requests[(int)id - 1], found);
+        }
+
+        for (var id = 1UL; id <= 40; id++)
+        {
+            Assert.IsTrue(table.Remove(id));
+            table.HintSlots();
+            table.HintRequests();
+        }
+
+        table.TrimExcess();
+        table.HintSlots();
+        table.HintRequests();
+        Assert.AreEqual(0, table.Count);
+        Assert.AreEqual(0, table.Capacity);
+        requests.ForEach(PendingRequest.Return);
+    }
+
+    [TestMethod]
+    public void TimerHeapHint_AtEverySize_ChangesNothing()
+    {
+        var heap = new TimerHeap();
+        heap.HintEntries(); // nothing pending
+        for (var i = 0; i < 20; i++)
+        {
+            heap.Add(100 - i, TimerKind.RequestDeadline, (ulong)i);
+            heap.HintEntries(); // hinted up to 16 pending, not past
+        }
+
+        var due = new List<ulong>();
+        while (heap.TryPopDue(long.MaxValue, out _, out var id))
+        {
+            due.Add(id);
+            heap.HintEntries();
+        }
+
+        CollectionAssert.AreEqual(Enumerable.Range(0, 20).Reverse().Select(i => (ulong)i).ToList(), due);
+    }
+
+    [TestMethod]
     public void ArrayHints_NeverReadTheArray_SoAWrongArgumentIsOnlyAWastedHint()
     {
         // The address is computed from the reference alone: no null check, no bounds check, nothing read. A hint on a
@@ -194,6 +261,12 @@ public sealed class MemoryHintTests
         MemoryHint.Elements(array, 4);
         MemoryHint.Elements(array, 64);
         MemoryHint.Elements(Array.Empty<long>(), 0);
+        MemoryHint.ElementAndHeader<int>(null!, 5);
+        MemoryHint.ElementAndHeader(array, 1000);
+        MemoryHint.WholeElement<long>(null!, 2);
+        MemoryHint.WholeElement(array, -50);
+        MemoryHint.Object(null!);
+        MemoryHint.Object(array);
         CollectionAssert.AreEqual(new long[4], array);
     }
 
