@@ -16,7 +16,8 @@ namespace Dht.Protocol;
 /// <para>Only addresses that need no load of their own are hinted: array elements at an index known without reading
 /// the array's header (from a length kept beside the reference, or an index the owner keeps below it), and fields of an
 /// object already in hand. A hint that had to load to find its address would stall on the very miss it is meant to
-/// start.</para>
+/// start. The exception is a second step (<c>DhtEngine.HintSealedDeep</c>), which loads only lines a first step
+/// hinted an event earlier and hints what they point to.</para>
 /// <para>Setting the environment variable <c>DHT_MEMORY_HINTS=0</c> turns them off, to measure them.</para>
 /// </remarks>
 internal static class MemoryHint
