@@ -57,9 +57,9 @@ internal static class MemoryHint
     }
 
     /// <summary>
-    /// Starts loading every line of element <paramref name="index"/> of <paramref name="array"/> (its first and last
-    /// byte's lines: an element spans at most two when it is at most 64 bytes, and the entries hinted here are at most
-    /// 128), without reading the array.
+    /// Starts loading every line of element <paramref name="index"/> of <paramref name="array"/>, an element of at most
+    /// 128 bytes (the lines of its first, middle and last bytes: such an element spans at most three), without reading
+    /// the array.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void WholeElement<T>(T[] array, int index)
