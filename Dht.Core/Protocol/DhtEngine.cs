@@ -482,9 +482,9 @@ internal sealed partial class DhtEngine : IDisposable
 
     private Dictionary<ulong, PendingProbe> Probes => _probes ??= [];
 
-    private HashSet<NodeId> EvictionChecks => _evictionChecks ??= [];
+    private HashSet<NodeId> EvictionChecks => _evictionChecks ??= NodeIdSetPool.Rent();
 
-    private HashSet<NodeId> PendingVerifications => _pendingVerifications ??= [];
+    private HashSet<NodeId> PendingVerifications => _pendingVerifications ??= NodeIdSetPool.Rent();
 
     private void Advance(Instant now)
     {
@@ -529,8 +529,10 @@ internal sealed partial class DhtEngine : IDisposable
     /// tick, a timer heap filled to a quarter of its capacity or less all through the last <see cref="TimerTrimWindow"/>
     /// is trimmed to its size (the decision is taken once per window), and the tables and queues
     /// are given back when they are empty and have grown to <see cref="MinSlotsToTrim"/> slots or more (the next
-    /// burst grows them again); the collections created on first use (verification and eviction-check sets, identity
-    /// probes, republish and replication schedules) are dropped when empty. Nothing here changes an order: timers are
+    /// burst grows them again, the pending-request table from the shared array pool it gave its slots back to); the
+    /// collections created on first use (verification and eviction-check sets, identity probes, republish and
+    /// replication schedules) are dropped when empty, the two sets into this thread's <see cref="NodeIdSetPool"/> for the
+    /// next engine that needs one. Nothing here changes an order: timers are
     /// ordered by (time, sequence); the two tables are only looked up by key (the one walk over the operations asks
     /// whether any is a bootstrap); the queues are empty.
     /// </summary>
@@ -572,15 +574,18 @@ internal sealed partial class DhtEngine : IDisposable
             _events.TrimExcess();
         }
 
-        // The collections created on first use go again once empty (the next use creates them anew). None is walked in
+        // The collections created on first use go again once empty (the next use creates them anew; the two sets go back
+        // to this thread's NodeIdSetPool, which the next engine to need one takes them from). None is walked in
         // hash order: the sets and the probe table are only looked up, the schedules are read in key order (DueSchedule.DueKeys).
-        if (_evictionChecks is { Count: 0 })
+        if (_evictionChecks is { Count: 0 } evictionChecks)
         {
+            NodeIdSetPool.Return(evictionChecks);
             _evictionChecks = null;
         }
 
-        if (_pendingVerifications is { Count: 0 })
+        if (_pendingVerifications is { Count: 0 } verifications)
         {
+            NodeIdSetPool.Return(verifications);
             _pendingVerifications = null;
         }
 

@@ -85,6 +85,55 @@ public sealed class IterativeLookupTests
     }
 
     [TestMethod]
+    [DataRow(201UL, 500)]
+    [DataRow(202UL, 500)]
+    [DataRow(203UL, 30)]
+    public void AddCandidate_DistancesSharingTheirFirst64Bits_SortedFoundAndDeduplicated(ulong seed, int maxCandidates)
+    {
+        // The searches bisect on the distances' first 64 bits and compare whole distances only among equal ones: here
+        // every distance starts with one of three values, so most comparisons fall to the second stage.
+        var rng = new Xoshiro256(seed);
+        var target = rng.NextNodeId();
+        var lookup = new IterativeLookup(target, Self, 20, 3, maxCandidates);
+        ulong[] prefixes = [rng.NextUInt64() >> 1, rng.NextUInt64() >> 1, rng.NextUInt64() >> 1];
+        var distances = Enumerable.Range(0, 150)
+            .Select(i => new NodeId(prefixes[i % 3], rng.NextUInt64() % 8, rng.NextUInt64(), rng.NextUInt64()))
+            .Distinct()
+            .ToList();
+        for (var i = 0; i < distances.Count; i++)
+        {
+            lookup.AddCandidate(distances[i].Xor(target), Address(i + 1));
+        }
+
+        for (var i = distances.Count - 1; i >= 0; i--)
+        {
+            lookup.AddCandidate(distances[i].Xor(target), Address(i + 1)); // all known: nothing changes
+        }
+
+        var expected = distances.Order().Take(maxCandidates).Select(d => d.Xor(target)).ToList();
+        CollectionAssert.AreEqual(expected, lookup.Candidates.ToArray().Select(c => c.Id).ToList(), $"seed {seed}");
+        foreach (var id in expected)
+        {
+            Assert.AreEqual(id, lookup.Find(id)?.Id, $"seed {seed}");
+        }
+
+        // Absent, with first 64 bits shared by many candidates (the second word of every distance above is below 8).
+        Assert.IsNull(lookup.Find(new NodeId(prefixes[0], 9, 0, 0).Xor(target)), $"seed {seed}");
+        Assert.IsNull(lookup.Find(new NodeId(prefixes[1], 0, 0, 0).Xor(target)), $"seed {seed}");
+
+        // Each one found again by its id when it answers.
+        var answered = 0;
+        while (lookup.TryGetNext() is { } next)
+        {
+            lookup.OnSuccess(next);
+            answered++;
+        }
+
+        Assert.AreEqual(answered, lookup.Succeeded, $"seed {seed}");
+        Assert.AreEqual(0, lookup.InFlight, $"seed {seed}");
+    }
+
+    [TestMethod]
     public void AddCandidate_DuplicateSelfZeroOrUnspecifiedAddress_Ignored()
     {
         var lookup = NewLookup(20, 3, 200, 5);

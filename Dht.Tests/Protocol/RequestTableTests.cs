@@ -71,4 +71,36 @@ public sealed class RequestTableTests
         Assert.AreEqual(0, table.Capacity);
         Assert.IsFalse(table.TryGetValue(7, out _));
     }
+
+    [TestMethod]
+    public void SlotsGivenBack_AnotherTableReusesThem_Empty()
+    {
+        // Slot arrays go back to the shared pool, cleared, when a table grows or is trimmed; the next table to grow
+        // takes them from there and must see none of the first table's requests.
+        var first = new RequestTable();
+        for (var i = 1UL; i <= 100; i++)
+        {
+            first[i] = PendingRequest.Rent();
+        }
+
+        for (var i = 1UL; i <= 100; i++)
+        {
+            Assert.IsTrue(first.Remove(i));
+        }
+
+        first.TrimExcess();
+        var second = new RequestTable();
+        for (var i = 1UL; i <= 100; i++)
+        {
+            Assert.IsFalse(second.TryGetValue(i, out _), $"id {i} before any add");
+            var request = PendingRequest.Rent();
+            second[i + 1000] = request;
+            Assert.IsFalse(second.TryGetValue(i, out _), $"id {i} after {i} adds");
+            Assert.IsTrue(second.TryGetValue(i + 1000, out var found));
+            Assert.AreSame(request, found);
+        }
+
+        Assert.AreEqual(100, second.Count);
+        Assert.IsTrue(System.Numerics.BitOperations.IsPow2(second.Capacity), $"capacity {second.Capacity}");
+    }
 }
