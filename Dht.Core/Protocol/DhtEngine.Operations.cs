@@ -266,7 +266,7 @@ internal sealed partial class DhtEngine
         {
             op.Reported = true;
             // The PUT goes on, so the event gets a copy of the tallies.
-            Emit(PutEvent(op, new OperationStats(op.Lookup.RequestsSent + op.Attempted, op.Lookup.Rounds, op.Lookup.Rounds, null), op.Rejections is null ? NoRejections : new SortedDictionary<RecordRejection, int>(op.Rejections)));
+            Emit(PutEvent(op, new OperationStats(op.Lookup.RequestsSent + op.Attempted, op.Lookup.Rounds, op.Lookup.Rounds), op.Rejections is null ? NoRejections : new SortedDictionary<RecordRejection, int>(op.Rejections)));
         }
 
         if (op.StoresPending == 0 && op.Storing)
@@ -307,10 +307,7 @@ internal sealed partial class DhtEngine
         var stats = new OperationStats(
             op.Lookup.RequestsSent + op.Attempted,
             rounds,
-            op.Kind == OperationKind.Get ? op.ValueHops : rounds,
-            // Only a lookup's event carries them (the simulator scores lookups against global knowledge); for GETs and
-            // PUTs the copies were a quarter of the bytes a steady-state simulation allocates.
-            _options.CollectLookupDetails && op.Kind == OperationKind.Lookup ? op.Lookup.Candidates.ToArray() : null);
+            op.Kind == OperationKind.Get ? op.ValueHops : rounds);
         switch (op.Kind)
         {
             case OperationKind.Bootstrap:
@@ -324,6 +321,9 @@ internal sealed partial class DhtEngine
                 RepairStaleReplicas(op);
                 break;
             case OperationKind.Lookup:
+                // The candidates go to the sink as they are, not copied into the event: in the simulator, which scores
+                // lookups against global knowledge, the copies were a tenth of the bytes its event loop allocated.
+                _options.LookupDetails?.Invoke(op.Id, op.Lookup.Target, op.Lookup.Candidates);
                 Emit(new LookupCompleted(op.Id, op.Lookup.ClosestSucceeded(_options.K).ConvertAll(c => c.Id)) { Stats = stats });
                 break;
             default:

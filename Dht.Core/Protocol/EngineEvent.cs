@@ -22,10 +22,16 @@ internal sealed record OperationFailed(long OperationId, string Reason) : Engine
 
 /// <summary>
 /// Cost of one operation. <see cref="Hops"/> is the query round of the node that answered with the value (GET) or the
-/// deepest round that answered (lookup, put). <see cref="Candidates"/> is filled only for lookup operations, and only
-/// when <see cref="EngineOptions.CollectLookupDetails"/> is set (the simulator's recall and rounds-to-closest metrics).
+/// deepest round that answered (lookup, put).
 /// </summary>
-internal sealed record OperationStats(int Messages, int Rounds, int Hops, IReadOnlyList<LookupCandidate>? Candidates)
+internal sealed record OperationStats(int Messages, int Rounds, int Hops)
 {
-    public static OperationStats None { get; } = new(0, 0, 0, null);
+    public static OperationStats None { get; } = new(0, 0, 0);
 }
+
+/// <summary>
+/// Receives a finished lookup operation's candidates, closest first, each with the round in which it was learned
+/// (<see cref="EngineOptions.LookupDetails"/>: the simulator's recall and rounds-to-closest metrics). The span is the
+/// lookup's own array, given back to the pool after the call: it must not be kept.
+/// </summary>
+internal delegate void LookupDetailsSink(long operationId, NodeId target, ReadOnlySpan<LookupCandidate> candidates);

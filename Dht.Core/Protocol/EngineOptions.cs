@@ -72,10 +72,11 @@ internal sealed class EngineOptions
     public int NearKeyParallelism { get; set; } = 3;
 
     /// <summary>
-    /// Attach the candidate list of every lookup operation (<c>StartLookup</c>) to its completion event (simulator
-    /// metrics; off in production). GETs, PUTs and bootstraps never carry it.
+    /// Called with the candidate list of every lookup operation (<c>StartLookup</c>) as it finishes, just before its
+    /// completion event is queued (simulator metrics; null, the default, in production). GETs, PUTs and bootstraps never
+    /// call it. The list is the lookup's own array, valid only during the call: a sink that keeps anything copies it.
     /// </summary>
-    public bool CollectLookupDetails { get; set; }
+    public LookupDetailsSink? LookupDetails { get; set; }
 
     public Records.RecordStoreLimits StoreLimits { get; set; } = new();
 

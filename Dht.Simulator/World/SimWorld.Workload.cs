@@ -1,3 +1,4 @@
+using Dht.Lookup;
 using Dht.Protocol;
 using Dht.Records;
 using Dht.Simulator.Crypto;
@@ -8,6 +9,14 @@ namespace Dht.Simulator.World;
 internal sealed partial class SimWorld
 {
     private readonly Dictionary<(int Node, long Op), PendingOp> _pendingOps = [];
+
+    /// <summary>
+    /// What <see cref="OnLookupDetails"/> found for a lookup that finished, until <see cref="ScoreLookup"/> takes it: the
+    /// true k closest live nodes and the round in which the closest of them was learned. Keyed by the operation's id
+    /// and target, as the engine calls the sink without naming itself; an entry lives only from the engine's report to
+    /// the drain of its events, which follows at once.
+    /// </summary>
+    private readonly Dictionary<(long Op, NodeId Target), (List<NodeId> Truth, int? Rounds)> _lookupDetails = [];
     private readonly List<PutEntry> _puts = [];
     private SignedKey[]? _signedKeys;
     private int _operationsStarted;
@@ -204,7 +213,7 @@ internal sealed partial class SimWorld
                     : !r.IsMutable && r.Value.Span.SequenceEqual(op.Value));
                 break;
             case LookupCompleted lookup:
-                (success, roundsToClosest, recall) = ScoreLookup(op.Key, lookup.Closest, stats);
+                (success, roundsToClosest, recall) = ScoreLookup(lookup.OperationId, op.Key, lookup.Closest);
                 break;
             case OperationFailed:
                 success = false;
@@ -232,17 +241,20 @@ internal sealed partial class SimWorld
         }
     }
 
-    /// <summary>Recall of the true k closest live nodes, and the round in which the true closest was first learned.</summary>
-    private (bool Success, int? RoundsToClosest, double Recall) ScoreLookup(NodeId target, IReadOnlyList<NodeId> found, OperationStats stats)
+    /// <summary>
+    /// The engine's report of a lookup's candidates (<see cref="EngineOptions.LookupDetails"/>), as the lookup finishes
+    /// and before its completion event is drained: finds the true k closest live nodes and the round in which the
+    /// closest of them was learned, for <see cref="ScoreLookup"/>. Reads the candidates in place (the engine gives the
+    /// array back afterwards), where the event used to carry a copy of them all; no simulated state changes between
+    /// this call and the drain, so the truth is the one the drain would see.
+    /// </summary>
+    private void OnLookupDetails(long operationId, NodeId target, ReadOnlySpan<LookupCandidate> candidates)
     {
-        var k = Math.Min(_scenario.K, _up.Count);
-        var truth = TrueClosest(target, k);
-        var foundSet = found.ToHashSet();
-        var hits = truth.Count(foundSet.Contains);
+        var truth = TrueClosest(target, Math.Min(_scenario.K, _up.Count));
         int? rounds = null;
-        if (truth.Count > 0 && stats.Candidates is { } candidates)
+        if (truth.Count > 0)
         {
-            foreach (var c in candidates)
+            foreach (ref readonly var c in candidates)
             {
                 if (c.Id == truth[0])
                 {
@@ -252,6 +264,18 @@ internal sealed partial class SimWorld
             }
         }
 
+        _lookupDetails[(operationId, target)] = (truth, rounds);
+    }
+
+    /// <summary>Recall of the true k closest live nodes, and the round in which the true closest was first learned.</summary>
+    private (bool Success, int? RoundsToClosest, double Recall) ScoreLookup(long operationId, NodeId target, IReadOnlyList<NodeId> found)
+    {
+        var k = Math.Min(_scenario.K, _up.Count);
+        var (truth, rounds) = _lookupDetails.Remove((operationId, target), out var details)
+            ? details
+            : (TrueClosest(target, k), null);
+        var foundSet = found.ToHashSet();
+        var hits = truth.Count(foundSet.Contains);
         return (truth.Count > 0 && foundSet.Contains(truth[0]), rounds, k == 0 ? 0 : hits / (double)k);
     }
 

@@ -57,6 +57,7 @@ internal sealed partial class SimWorld : IDisposable
         _netRng = new Xoshiro256(scenario.Seed ^ 0x6E6574776F726BUL);
         _endTicks = Ticks(scenario.DurationSeconds);
         _engineOptions = BuildEngineOptions(scenario);
+        _engineOptions.LookupDetails = OnLookupDetails;
         _engineOptions.Validate();
         Log = log ?? (_ => { });
         _nodes = new List<SimNode>(scenario.Nodes);
@@ -125,7 +126,6 @@ internal sealed partial class SimWorld : IDisposable
         RecordTtl = TimeSpan.FromSeconds(s.RecordTtlSeconds),
         RepublishInterval = TimeSpan.FromSeconds(s.RepublishSeconds),
         ReplicationInterval = TimeSpan.FromSeconds(s.ReplicationSeconds),
-        CollectLookupDetails = true,
         StoreFanout = s.Checks.BreakReplication ? 1 : null,
         PutReturnQuorum = s.PutReturnQuorum,
         NearKeyParallelism = s.NearKeyParallelism,

@@ -1,3 +1,4 @@
+using Dht.Lookup;
 using Dht.Protocol;
 using Dht.Tests.Support;
 
@@ -102,6 +103,46 @@ public sealed class EngineNetworkTests
 
         var expected = nodes.Where(n => n != newcomer).OrderBy(n => n.Id.Xor(target)).Select(n => n.Id).ToList();
         CollectionAssert.AreEqual(expected, lookup.Closest.ToList(), $"seed {seed}");
+    }
+
+    /// <summary>
+    /// The lookup-details sink (the simulator's recall and rounds-to-closest metrics) is called once per finished lookup
+    /// operation, before its event, with the lookup's candidates closest first: they include every node the event names,
+    /// each learned in a round no deeper than the lookup went; GETs and PUTs never call it.
+    /// </summary>
+    [TestMethod]
+    [DataRow(11UL)]
+    [DataRow(12UL)]
+    public void LookupDetails_EachFinishedLookupOnce_CandidatesClosestFirst(ulong seed)
+    {
+        using var net = new VirtualNetwork(seed);
+        var calls = new List<(long Op, NodeId Target, LookupCandidate[] Candidates, bool EventQueued)>();
+        VirtualNode? asker = null;
+        var options = VirtualNetwork.TestOptions();
+        options.LookupDetails = (op, target, candidates) =>
+            calls.Add((op, target, candidates.ToArray(), asker!.Completed<LookupCompleted>(op) is not null));
+        var nodes = AddNodes(net, 25, k: 8);
+        asker = net.AddNode(options);
+        BootstrapThrough(net, nodes[0], nodes.Skip(1).Append(asker), seed);
+        calls.Clear(); // the bootstrap is not a lookup operation
+
+        var rng = new Xoshiro256(seed);
+        var target = new NodeId(rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64());
+        var op = asker.Engine.StartLookup(net.Now, target);
+        var lookup = RunToCompletion<LookupCompleted>(net, asker, op, seed);
+        byte[] value = [1, 2, 3];
+        var put = asker.Engine.StartPut(net.Now, DhtRecord.CreateImmutable(value), null);
+        RunToCompletion<PutCompleted>(net, asker, put, seed);
+        RunToCompletion<GetCompleted>(net, asker, asker.Engine.StartGet(net.Now, DhtRecord.ImmutableKey(value), 1), seed);
+
+        Assert.HasCount(1, calls, $"one call, for the lookup only; seed {seed}");
+        var (callOp, callTarget, candidates, eventQueued) = calls[0];
+        Assert.AreEqual(op, callOp, $"seed {seed}");
+        Assert.AreEqual(target, callTarget, $"seed {seed}");
+        Assert.IsFalse(eventQueued, $"called before the completion event; seed {seed}");
+        CollectionAssert.AreEqual(candidates.OrderBy(c => c.Id.Xor(target)).Select(c => c.Id).ToList(), candidates.Select(c => c.Id).ToList(), $"closest first; seed {seed}");
+        CollectionAssert.IsSubsetOf(lookup.Closest.ToList(), candidates.Select(c => c.Id).ToList(), $"seed {seed}");
+        Assert.IsTrue(candidates.All(c => c.DiscoveredRound >= 0 && c.DiscoveredRound <= lookup.Stats.Rounds), $"rounds {string.Join(",", candidates.Select(c => c.DiscoveredRound))}, deepest {lookup.Stats.Rounds}; seed {seed}");
     }
 
     /// <summary>
