@@ -322,6 +322,25 @@ internal sealed class IterativeLookup
         return false;
     }
 
+    /// <summary>The ids of up to <paramref name="count"/> candidates that answered, closest first.</summary>
+    public List<NodeId> ClosestSucceededIds(int count)
+    {
+        var result = new List<NodeId>(Math.Min(count, _count));
+        foreach (ref readonly var c in Candidates)
+        {
+            if (c.State == CandidateState.Succeeded)
+            {
+                result.Add(c.Id);
+                if (result.Count >= count)
+                {
+                    break;
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Up to <paramref name="count"/> candidates that answered, closest first (copies).</summary>
     public List<LookupCandidate> ClosestSucceeded(int count)
     {

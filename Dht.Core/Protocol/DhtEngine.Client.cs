@@ -151,9 +151,15 @@ internal sealed partial class DhtEngine
         {
             // Our address was not (or no longer) validated there: retry once at once with the token this answer carries.
             ForgetRequest(pending.RequestId);
-            // A PING retries with this thread's PING message: the one the request was sent with belongs to the thread
-            // that sent it, which another engine may be using right now (DhtNode's loop moves between threads).
-            var request = pending.RequestType == MessageType.Ping ? PingRequest : pending.Request;
+            // A PING or a lookup request retries with this thread's message for it: the one the request was sent with
+            // belongs to the thread that sent it, which another engine may be using right now (DhtNode's loop moves
+            // between threads), and has been set for other requests since.
+            var request = pending.RequestType switch
+            {
+                MessageType.Ping => PingRequest,
+                MessageType.FindNode or MessageType.FindValue when pending.Operation is { } lookupOp => LookupRequestFor(lookupOp),
+                _ => pending.Request,
+            };
             if (!SendRequest(pending.Peer, pending.Address, request, pending.Purpose, pending.Operation, retried: true))
             {
                 CompleteRequest(pending, null);

@@ -85,11 +85,7 @@ internal sealed partial class DhtEngine
 
         while (op.Lookup.TryGetNext() is { } candidate)
         {
-            // Every lookup request of an operation is the same message: SendRequest sets the per-request fields (id,
-            // token) before sealing, and a pending request reads only its type (and the whole message for a retry,
-            // which sets them again).
-            var request = op.LookupRequest ??= new Message { Type = op.FindValue ? MessageType.FindValue : MessageType.FindNode, Target = op.Lookup.Target };
-            if (!SendRequest(candidate.Id, candidate.Address, request, RequestPurpose.Lookup, op))
+            if (!SendRequest(candidate.Id, candidate.Address, LookupRequestFor(op), RequestPurpose.Lookup, op))
             {
                 op.Lookup.OnFailure(candidate);
             }
@@ -324,7 +320,7 @@ internal sealed partial class DhtEngine
                 // The candidates go to the sink as they are, not copied into the event: in the simulator, which scores
                 // lookups against global knowledge, the copies were a tenth of the bytes its event loop allocated.
                 _options.LookupDetails?.Invoke(op.Id, op.Lookup.Target, op.Lookup.Candidates);
-                Emit(new LookupCompleted(op.Id, op.Lookup.ClosestSucceeded(_options.K).ConvertAll(c => c.Id)) { Stats = stats });
+                Emit(new LookupCompleted(op.Id, op.Lookup.ClosestSucceededIds(_options.K)) { Stats = stats });
                 break;
             default:
                 break;

@@ -51,9 +51,6 @@ internal sealed class Operation
 
     public int Attempted { get; set; }
 
-    /// <summary>The FIND_NODE or FIND_VALUE request every lookup step of this operation sends (created with the first).</summary>
-    public Wire.Message? LookupRequest { get; set; }
-
     /// <summary>Remote refusals by reason; created with the first one (most PUTs have none, and GETs never do).</summary>
     public SortedDictionary<RecordRejection, int>? Rejections { get; set; }
 

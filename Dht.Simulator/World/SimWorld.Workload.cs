@@ -274,9 +274,14 @@ internal sealed partial class SimWorld
         var (truth, rounds) = _lookupDetails.Remove((operationId, target), out var details)
             ? details
             : (TrueClosest(target, k), null);
-        var foundSet = found.ToHashSet();
-        var hits = truth.Count(foundSet.Contains);
-        return (truth.Count > 0 && foundSet.Contains(truth[0]), rounds, k == 0 ? 0 : hits / (double)k);
+        // Both lists hold at most k ids: a scan, where a set of the found ids was an allocation per lookup.
+        var hits = 0;
+        foreach (var id in truth)
+        {
+            hits += found.Contains(id) ? 1 : 0;
+        }
+
+        return (truth.Count > 0 && found.Contains(truth[0]), rounds, k == 0 ? 0 : hits / (double)k);
     }
 
     /// <summary>

@@ -211,6 +211,7 @@ public sealed class IterativeLookupTests
         Assert.IsNull(lookup.TryGetNext());
         Assert.AreEqual(3, lookup.Succeeded);
         CollectionAssert.AreEqual(new[] { Id(1), Id(2), Id(3) }, lookup.ClosestSucceeded(10).Select(c => c.Id).ToList());
+        CollectionAssert.AreEqual(new[] { Id(1), Id(2), Id(3) }, lookup.ClosestSucceededIds(10));
     }
 
     [TestMethod]
@@ -246,6 +247,7 @@ public sealed class IterativeLookupTests
         lookup.OnSuccess(next!.Value);
         Assert.IsTrue(lookup.IsFinished);
         CollectionAssert.AreEqual(new[] { Id(2), Id(3), Id(4) }, lookup.ClosestSucceeded(3).Select(c => c.Id).ToList());
+        CollectionAssert.AreEqual(new[] { Id(2), Id(3), Id(4) }, lookup.ClosestSucceededIds(3));
 
         lookup.OnFailure(sent[1]); // a late failure after success changes nothing
         Assert.AreEqual(CandidateState.Succeeded, lookup.Find(sent[1].Id)!.Value.State);
@@ -264,6 +266,7 @@ public sealed class IterativeLookupTests
         Assert.IsTrue(lookup.IsFinished);
         Assert.AreEqual(3, lookup.RequestsSent);
         Assert.IsEmpty(lookup.ClosestSucceeded(3));
+        Assert.IsEmpty(lookup.ClosestSucceededIds(3));
     }
 
     [TestMethod]
