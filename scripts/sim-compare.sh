@@ -10,7 +10,7 @@
 # BASE and NEW are git revisions (built into temporary worktrees) or directories holding a built Dht.Simulator.dll.
 # SCENARIO is a file name under Dht.Simulator/scenarios without .json (default steady-100k), NODES overrides its node
 # count (default 100: the cache-resident run of docs/benchmarks.md, about 7 s), PAIRS defaults to 10.
-# Prints one line per run, then the median ratio NEW/BASE over the pairs with each order, their geometric mean (the
+# Prints one line per pair (with each run's bytes allocated per event and collector pause share), then the median ratio NEW/BASE over the pairs with each order, their geometric mean (the
 # estimate with the order's effect cancelled) and how many pairs NEW was the faster in. Exit code 1 when the traces
 # differ, 2 on bad arguments.
 set -euo pipefail
@@ -74,6 +74,7 @@ run() { # label directory: sets $rate, and checks the run's trace against the fi
     || { echo "sim-compare: the $1 run failed; its output:" >&2; tail -20 "$work/run.log" >&2; exit 2; }
   rate=$(field "$out/summary.json" eventsPerSecond)
   hash=$(field "$out/summary.json" traceHash)
+  extra="$(field "$out/summary.json" allocatedBytesPerEvent) B/event, GC $(field "$out/summary.json" gcPauseFraction)"
   [ -n "$rate" ] && [ -n "$hash" ] || { echo "sim-compare: no eventsPerSecond or traceHash in $out/summary.json" >&2; exit 2; }
   if [ -z "$trace" ]; then trace=$hash; fi
   if [ "$hash" != "$trace" ]; then
@@ -89,12 +90,12 @@ ratios_new_first=()
 faster=0
 for i in $(seq 1 "$pairs"); do
   if [ $((i % 2)) -eq 1 ]; then
-    run base "$base"; b=$rate; run new "$new"; n=$rate; order="base first"
+    run base "$base"; b=$rate; bx=$extra; run new "$new"; n=$rate; nx=$extra; order="base first"
   else
-    run new "$new"; n=$rate; run base "$base"; b=$rate; order="new first"
+    run new "$new"; n=$rate; nx=$extra; run base "$base"; b=$rate; bx=$extra; order="new first"
   fi
   ratio=$(awk -v n="$n" -v b="$b" 'BEGIN { printf "%.4f", n / b }')
-  echo "pair $i ($order): base $b, new $n events/s, ratio $ratio"
+  echo "pair $i ($order): base $b, new $n events/s, ratio $ratio (base $bx; new $nx)"
   if [ $((i % 2)) -eq 1 ]; then ratios_base_first+=("$ratio"); else ratios_new_first+=("$ratio"); fi
   if awk -v r="$ratio" 'BEGIN { exit !(r > 1) }'; then faster=$((faster + 1)); fi
 done
