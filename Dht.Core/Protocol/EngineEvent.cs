@@ -32,6 +32,7 @@ internal sealed record OperationStats(int Messages, int Rounds, int Hops)
 /// <summary>
 /// Receives a finished lookup operation's candidates, closest first, each with the round in which it was learned
 /// (<see cref="EngineOptions.LookupDetails"/>: the simulator's recall and rounds-to-closest metrics). The span is the
-/// lookup's own array, given back to the pool after the call: it must not be kept.
+/// lookup's own array, given back to the pool after the call: it must not be kept. Called in the middle of the engine's
+/// work on an input: it must not throw or call the engine.
 /// </summary>
 internal delegate void LookupDetailsSink(long operationId, NodeId target, ReadOnlySpan<LookupCandidate> candidates);

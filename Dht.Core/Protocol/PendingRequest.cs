@@ -30,6 +30,11 @@ internal sealed class PendingRequest
 
     public PeerAddress Address { get; set; }
 
+    /// <summary>
+    /// The message sent. For a PING or a lookup request it is the sending thread's shared message, set for other
+    /// requests since: a retry rebuilds those (DhtEngine's <c>PingRequest</c> and <c>LookupRequestFor</c>) and reads
+    /// this only for a STORE, whose message is its own.
+    /// </summary>
     public Message Request { get; set; } = null!;
 
     /// <summary><see cref="Request"/>'s type, kept here so matching a response reads this object only.</summary>
