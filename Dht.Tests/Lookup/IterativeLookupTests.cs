@@ -90,8 +90,8 @@ public sealed class IterativeLookupTests
     [DataRow(203UL, 30)]
     public void AddCandidate_DistancesSharingTheirFirst64Bits_SortedFoundAndDeduplicated(ulong seed, int maxCandidates)
     {
-        // The searches bisect on the distances' first 64 bits and compare whole distances only among equal ones: here
-        // every distance starts with one of three values, so most comparisons fall to the second stage.
+        // Every distance starts with one of three 64-bit values, so the order, the duplicates and the searches all rest
+        // on the distances' later words (a search or a sort that looked at the first word alone would go wrong here).
         var rng = new Xoshiro256(seed);
         var target = rng.NextNodeId();
         var lookup = new IterativeLookup(target, Self, 20, 3, maxCandidates);
