@@ -8,10 +8,12 @@ namespace Dht.Records;
 /// signed by its public key. Storers run it before storing; readers before counting an answer.
 /// </summary>
 /// <remarks>
-/// Hashing and signature checks go through <see cref="ICryptoSuite"/>, so a simulator stand-in must compute real
-/// SHA-256 (records made by the public <see cref="DhtRecord"/> factories hash with SHA-256). Cheap checks run
-/// before the hash, the hash before the signature. Store policy (sequence numbers, CAS, bounds) is
-/// <see cref="RecordStorage"/>'s job.
+/// The key check compares the expected key with <see cref="DhtRecord.Key"/>, which every
+/// <see cref="DhtRecord"/> factory computes from the record's own content (SHA-256 of the value, or of public key and
+/// salt; the constructor is private), so it is the hash check without hashing again: a received record was hashed once,
+/// when it was decoded. The signature check goes through <see cref="ICryptoSuite"/>, once per record instance and suite
+/// type (<see cref="DhtRecord.SignatureVerifiedBy"/>). Cheap checks run before the key, the key before the signature.
+/// Store policy (sequence numbers, CAS, bounds) is <see cref="RecordStorage"/>'s job.
 /// </remarks>
 internal static class RecordValidator
 {
@@ -24,10 +26,10 @@ internal static class RecordValidator
         ArgumentNullException.ThrowIfNull(crypto);
         return record.IsMutable
             ? ValidateMutable(record, expectedKey, maxValueSize, crypto)
-            : ValidateImmutable(record, expectedKey, maxValueSize, crypto);
+            : ValidateImmutable(record, expectedKey, maxValueSize);
     }
 
-    private static RecordRejection ValidateImmutable(DhtRecord record, NodeId expectedKey, int maxValueSize, ICryptoSuite crypto)
+    private static RecordRejection ValidateImmutable(DhtRecord record, NodeId expectedKey, int maxValueSize)
     {
         if (record.Value.IsEmpty)
         {
@@ -39,9 +41,7 @@ internal static class RecordValidator
             return RecordRejection.ValueTooLarge;
         }
 
-        Span<byte> hash = stackalloc byte[NodeId.Size];
-        crypto.Sha256(record.Value.Span, hash);
-        return new NodeId(hash) == expectedKey ? RecordRejection.None : RecordRejection.KeyMismatch;
+        return record.Key == expectedKey ? RecordRejection.None : RecordRejection.KeyMismatch;
     }
 
     private static RecordRejection ValidateMutable(DhtRecord record, NodeId expectedKey, int maxValueSize, ICryptoSuite crypto)
@@ -73,14 +73,17 @@ internal static class RecordValidator
             return RecordRejection.BadSignature;
         }
 
-        Span<byte> keyInput = stackalloc byte[DhtRecord.PublicKeySize + DhtRecord.MaxSaltSize];
-        publicKey.CopyTo(keyInput);
-        salt.CopyTo(keyInput[DhtRecord.PublicKeySize..]);
-        Span<byte> hash = stackalloc byte[NodeId.Size];
-        crypto.Sha256(keyInput[..(DhtRecord.PublicKeySize + salt.Length)], hash);
-        if (new NodeId(hash) != expectedKey)
+        if (record.Key != expectedKey)
         {
             return RecordRejection.KeyMismatch;
+        }
+
+        // One check per instance and suite type: a record read from the store again, or a re-store that took the held
+        // copy's verification (DhtRecord.TakeVerificationFrom), has passed it.
+        var suite = crypto.GetType();
+        if (record.SignatureVerifiedBy == suite)
+        {
+            return RecordRejection.None;
         }
 
         var value = record.Value.Span;
@@ -89,7 +92,13 @@ internal static class RecordValidator
         try
         {
             var payload = rented.AsSpan(0, Bep44.WriteSigningPayload(salt, record.Sequence, value, rented));
-            return crypto.Verify(publicKey, payload, record.Signature.Span) ? RecordRejection.None : RecordRejection.BadSignature;
+            if (!crypto.Verify(publicKey, payload, record.Signature.Span))
+            {
+                return RecordRejection.BadSignature;
+            }
+
+            record.SignatureVerifiedBy = suite;
+            return RecordRejection.None;
         }
         finally
         {

@@ -28,9 +28,6 @@ internal interface ICryptoSuite
     /// <summary>Verifies an Ed25519 signature (records are signed by arbitrary keys, not only node keys).</summary>
     bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature);
 
-    /// <summary>SHA-256 of <paramref name="data"/> into 32 bytes.</summary>
-    void Sha256(ReadOnlySpan<byte> data, Span<byte> hash);
-
     /// <summary>
     /// Derives <paramref name="output"/> (at most 32 bytes) from a secret only the local node holds (its private key) and
     /// <paramref name="context"/>: unpredictable to others, yet deterministic, so the engine needs no unseeded randomness.

@@ -84,8 +84,6 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
             && SignatureAlgorithm.Ed25519.Verify(key, message, signature);
     }
 
-    public void Sha256(ReadOnlySpan<byte> data, Span<byte> hash) => SHA256.HashData(data, hash);
-
     public void Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac)
     {
         Span<byte> full = stackalloc byte[32];

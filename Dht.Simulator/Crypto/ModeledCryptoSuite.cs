@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Dht.Security;
 
 namespace Dht.Simulator.Crypto;
@@ -78,8 +77,6 @@ internal sealed class ModeledCryptoSuite(NodeId localId) : ICryptoSuite
         Sign(publicKey, message, expected);
         return expected.SequenceEqual(signature);
     }
-
-    public void Sha256(ReadOnlySpan<byte> data, Span<byte> hash) => SHA256.HashData(data, hash);
 
     public void Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac)
     {

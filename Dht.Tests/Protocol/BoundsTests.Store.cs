@@ -28,6 +28,71 @@ public sealed partial class BoundsTests
         return DhtRecord.CreateImmutable(value);
     }
 
+    private static DhtRecord Signed(DhtIdentity signer, long seq, string value) =>
+        DhtRecord.CreateSigned(signer, System.Text.Encoding.UTF8.GetBytes(value), seq, "salt"u8.ToArray());
+
+    [TestMethod]
+    [DataRow(613UL)]
+    public void ReStore_ByteIdenticalSignedRecord_VerifiedOnceRefreshed(ulong seed)
+    {
+        CountingVerifySuite? counting = null;
+        using var f = new BoundsFixture(seed, _ => { }, c => counting = new CountingVerifySuite(c));
+        using var signer = DhtIdentity.Generate();
+        var peers = f.Peers(0, 2);
+        var record = Signed(signer, 1, "v1");
+
+        Assert.AreEqual(RecordRejection.None, Store(f, peers[0], record, seed), $"seed {seed}");
+        Assert.AreEqual(1, counting!.Verifications, $"seed {seed}");
+
+        // The publisher's republish and another replica's replication: the same bytes, each decoded into a new instance.
+        Assert.AreEqual(RecordRejection.None, Store(f, peers[0], record, seed), $"seed {seed}");
+        Assert.AreEqual(RecordRejection.None, Store(f, peers[1], record, seed), $"seed {seed}");
+        Assert.AreEqual(1, counting.Verifications, $"identical re-stores need no second check; seed {seed}");
+        Assert.AreEqual(1, f.Engine.StoredRecords, $"seed {seed}");
+
+        // A newer version is new bytes: checked.
+        Assert.AreEqual(RecordRejection.None, Store(f, peers[1], Signed(signer, 2, "v2"), seed), $"seed {seed}");
+        Assert.AreEqual(2, counting.Verifications, $"seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(614UL)]
+    public void ReStore_SameRecordOtherSignatureBytes_CheckedAndRejected(ulong seed)
+    {
+        CountingVerifySuite? counting = null;
+        using var f = new BoundsFixture(seed, _ => { }, c => counting = new CountingVerifySuite(c));
+        using var signer = DhtIdentity.Generate();
+        var writer = f.Peers(0, 1)[0];
+        var record = Signed(signer, 1, "v1");
+        Assert.AreEqual(RecordRejection.None, Store(f, writer, record, seed), $"seed {seed}");
+
+        var signature = record.Signature.ToArray();
+        signature[0] ^= 0x80;
+        var forged = DhtRecord.FromParts(true, record.Value, record.PublicKey, record.Salt, record.Sequence, signature);
+        Assert.AreEqual(RecordRejection.BadSignature, Store(f, writer, forged, seed), $"seed {seed}");
+        Assert.AreEqual(2, counting!.Verifications, $"seed {seed}");
+    }
+
+    [TestMethod]
+    [DataRow(615UL)]
+    public void ReStore_HeldRecordFromStoreNeverVerifiedHere_StillChecked(ulong seed)
+    {
+        // A durable store is not trusted to vouch for what it holds: its record was never checked by this engine (here
+        // a forgery someone put in the file), so a STORE of the same bytes gets the full check and fails.
+        using var signer = DhtIdentity.Generate();
+        var good = Signed(signer, 1, "v1");
+        var forged = DhtRecord.FromParts(true, "forged"u8.ToArray(), good.PublicKey, good.Salt, 1, good.Signature);
+        var store = new InMemoryRecordStore();
+        store.Upsert(new StoredRecord(forged, forged.Key, isLocal: false, 0, Instant.FromSeconds(10_000).Ticks));
+        CountingVerifySuite? counting = null;
+        using var f = new BoundsFixture(seed, _ => { }, c => counting = new CountingVerifySuite(c), store);
+        var writer = f.Peers(0, 1)[0];
+
+        var copy = DhtRecord.FromParts(true, forged.Value, forged.PublicKey, forged.Salt, forged.Sequence, forged.Signature);
+        Assert.AreEqual(RecordRejection.BadSignature, Store(f, writer, copy, seed), $"seed {seed}");
+        Assert.AreEqual(1, counting!.Verifications, $"seed {seed}");
+    }
+
     [TestMethod]
     [DataRow(611UL, "MaxRecords")]
     [DataRow(611UL, "MaxTotalBytes")]

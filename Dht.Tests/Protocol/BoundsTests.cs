@@ -417,15 +417,23 @@ internal sealed class BoundsFixture : IDisposable
     /// </summary>
     public void RunToFirstTick() => RunUntil(() => false, Engine.PollTimeout()!.Value - Now, null);
 
-    public BoundsFixture(ulong seed, Action<EngineOptions> configure)
+    /// <param name="seed">Seeds the identities and the engine.</param>
+    /// <param name="configure">Changes the test options.</param>
+    /// <param name="wrapCrypto">Wraps the engine's suite (to count calls), or null.</param>
+    /// <param name="store">The engine's record store, or null for an in-memory one.</param>
+    public BoundsFixture(ulong seed, Action<EngineOptions> configure, Func<NSecCryptoSuite, ICryptoSuite>? wrapCrypto = null, IRecordStore? store = null)
     {
         _seed = seed;
         var options = VirtualNetwork.TestOptions();
         configure(options);
         Identity = IdentityFor(seed, ulong.MaxValue); // peers use 1, 2, ...
         Crypto = new NSecCryptoSuite(Identity);
-        Engine = new DhtEngine(options, Crypto, seed, Now);
+        EngineCrypto = wrapCrypto?.Invoke(Crypto) ?? Crypto;
+        Engine = new DhtEngine(options, EngineCrypto, seed, Now, store);
     }
+
+    /// <summary>The suite the engine was given: <see cref="Crypto"/>, or its wrapper.</summary>
+    public ICryptoSuite EngineCrypto { get; }
 
     public Instant Now { get; private set; } = Instant.FromSeconds(50);
 

@@ -98,6 +98,22 @@ public sealed class DhtRecordTests
         var record = DhtRecord.FromParts(true, new byte[70_000], new byte[5], new byte[100], -3, new byte[2]);
         Assert.IsTrue(record.IsMutable);
         Assert.AreEqual(-3L, record.Sequence);
+        // The key is SHA-256 of the parts whatever their sizes: validation compares keys rather than hashing again.
+        Assert.AreEqual(new NodeId(SHA256.HashData([.. new byte[5], .. new byte[100]])), record.Key);
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(1)]
+    [DataRow(63)]
+    [DataRow(64)]
+    [DataRow(65)]
+    public void FromParts_SaltLengths_KeyIsSha256OfPublicKeyAndSalt(int saltLength)
+    {
+        var publicKey = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+        var salt = Enumerable.Range(100, saltLength).Select(i => (byte)i).ToArray();
+        var record = DhtRecord.FromParts(true, "v"u8.ToArray(), publicKey, salt, 1, new byte[64]);
+        Assert.AreEqual(new NodeId(SHA256.HashData([.. publicKey, .. salt])), record.Key);
     }
 
     [TestMethod]

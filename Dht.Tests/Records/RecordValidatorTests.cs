@@ -1,5 +1,6 @@
 using Dht.Records;
 using Dht.Security;
+using Dht.Tests.Support;
 
 namespace Dht.Tests.Records;
 
@@ -163,6 +164,87 @@ public sealed class RecordValidatorTests
         var forged = DhtRecord.FromParts(true, "v"u8.ToArray(), _signer.PublicKey, default, 1, new byte[64]);
         var other = DhtRecord.ImmutableKey("x"u8);
         Assert.AreEqual(RecordRejection.KeyMismatch, RecordValidator.Validate(forged, other, MaxValue, _crypto));
+    }
+
+    [TestMethod]
+    public void Validate_SameInstanceTwice_SignatureCheckedOnce()
+    {
+        var counting = new CountingVerifySuite(_crypto);
+        var record = SignParts("s"u8.ToArray(), 4, "v"u8.ToArray());
+        Assert.AreEqual(RecordRejection.None, RecordValidator.Validate(record, record.Key, MaxValue, counting));
+        Assert.AreEqual(RecordRejection.None, RecordValidator.Validate(record, record.Key, MaxValue, counting));
+        Assert.AreEqual(1, counting.Verifications);
+        Assert.AreEqual(typeof(CountingVerifySuite), record.SignatureVerifiedBy);
+
+        // The cheap checks and the key still run every time.
+        Assert.AreEqual(RecordRejection.KeyMismatch, RecordValidator.Validate(record, DhtRecord.ImmutableKey("x"u8), MaxValue, counting));
+        Assert.AreEqual(RecordRejection.ValueTooLarge, RecordValidator.Validate(record, record.Key, 0, counting));
+
+        // Another suite type does not take the first one's word.
+        Assert.AreEqual(RecordRejection.None, RecordValidator.Validate(record, record.Key, MaxValue, _crypto));
+        Assert.AreEqual(typeof(NSecCryptoSuite), record.SignatureVerifiedBy);
+    }
+
+    [TestMethod]
+    public void Validate_BadSignature_NeverMarked()
+    {
+        var counting = new CountingVerifySuite(_crypto);
+        var good = SignParts([], 1, "v"u8.ToArray());
+        var forged = DhtRecord.FromParts(true, "w"u8.ToArray(), good.PublicKey, good.Salt, 1, good.Signature);
+        Assert.AreEqual(RecordRejection.BadSignature, RecordValidator.Validate(forged, forged.Key, MaxValue, counting));
+        Assert.AreEqual(RecordRejection.BadSignature, RecordValidator.Validate(forged, forged.Key, MaxValue, counting));
+        Assert.AreEqual(2, counting.Verifications);
+        Assert.IsNull(forged.SignatureVerifiedBy);
+    }
+
+    [TestMethod]
+    public void TakeVerificationFrom_ByteIdenticalCopy_SkipsTheCheck()
+    {
+        var counting = new CountingVerifySuite(_crypto);
+        var held = SignParts("s"u8.ToArray(), 4, "v"u8.ToArray());
+        Assert.AreEqual(RecordRejection.None, RecordValidator.Validate(held, held.Key, MaxValue, counting));
+
+        var copy = DhtRecord.FromParts(true, held.Value, held.PublicKey, held.Salt, held.Sequence, held.Signature);
+        Assert.IsTrue(copy.TakeVerificationFrom(held));
+        Assert.AreEqual(RecordRejection.None, RecordValidator.Validate(copy, copy.Key, MaxValue, counting));
+        Assert.AreEqual(1, counting.Verifications);
+    }
+
+    [TestMethod]
+    [DataRow("signature")]
+    [DataRow("value")]
+    [DataRow("salt")]
+    [DataRow("sequence")]
+    [DataRow("unverified")]
+    [DataRow("immutable")]
+    public void TakeVerificationFrom_AnyDifferenceOrUnverifiedHeld_Declines(string change)
+    {
+        var counting = new CountingVerifySuite(_crypto);
+        var held = SignParts("s"u8.ToArray(), 4, "v"u8.ToArray());
+        if (change != "unverified")
+        {
+            Assert.AreEqual(RecordRejection.None, RecordValidator.Validate(held, held.Key, MaxValue, counting));
+        }
+
+        var signature = held.Signature.ToArray();
+        signature[^1] ^= (byte)(change == "signature" ? 1 : 0);
+        var incoming = change == "immutable"
+            ? DhtRecord.CreateImmutable("v"u8.ToArray())
+            : DhtRecord.FromParts(
+                true,
+                change == "value" ? "w"u8.ToArray() : held.Value,
+                held.PublicKey,
+                change == "salt" ? "t"u8.ToArray() : held.Salt,
+                change == "sequence" ? 5 : held.Sequence,
+                signature);
+
+        Assert.IsFalse(incoming.TakeVerificationFrom(held), change);
+        Assert.IsNull(incoming.SignatureVerifiedBy, change);
+        if (change is "signature" or "value" or "sequence")
+        {
+            // The same key with other bytes: checked for real, and the forgery fails.
+            Assert.AreEqual(RecordRejection.BadSignature, RecordValidator.Validate(incoming, incoming.Key, MaxValue, counting), change);
+        }
     }
 
     private static DhtRecord SignParts(byte[] salt, long seq, byte[] value)

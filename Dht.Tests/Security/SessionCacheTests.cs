@@ -880,8 +880,6 @@ public sealed class SessionCacheTests
 
         public bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) => throw new NotSupportedException();
 
-        public void Sha256(ReadOnlySpan<byte> data, Span<byte> hash) => throw new NotSupportedException();
-
         public void DeriveLocalSecret(ReadOnlySpan<byte> context, Span<byte> output) => throw new NotSupportedException();
 
         public void Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac) => throw new NotSupportedException();
