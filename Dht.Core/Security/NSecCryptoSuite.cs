@@ -5,19 +5,27 @@ namespace Dht.Security;
 
 /// <summary>
 /// Real cryptography through NSec (libsodium): X25519 static-static agreement on the identity keys converted to
-/// Montgomery form, HKDF-SHA-256 to an ChaCha20-Poly1305 session key, Ed25519 signatures, SHA-256, HMAC-SHA-256.
+/// Montgomery form (peers' keys converted once and kept in a <see cref="MontgomeryKeyCache"/>), HKDF-SHA-256 to a
+/// ChaCha20-Poly1305 session key, Ed25519 signatures, HMAC-SHA-256.
 /// </summary>
 internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
 {
     private static ReadOnlySpan<byte> SessionInfoLabel => "dht/v1 session"u8;
 
     private readonly DhtIdentity _identity;
+    private readonly MontgomeryKeyCache _peerKeys;
     private readonly byte[] _agreementScalar = new byte[32];
     private readonly byte[] _localSecret = new byte[32];
 
-    public NSecCryptoSuite(DhtIdentity identity)
+    /// <param name="identity">The local node's identity; the suite signs and agrees keys with it.</param>
+    /// <param name="peerKeys">
+    /// Peers' keys in X25519 form, kept between sessions; null for a cache of this suite's own
+    /// (<see cref="MontgomeryKeyCache.DefaultCapacity"/> keys). The simulator passes one cache to all its suites.
+    /// </param>
+    public NSecCryptoSuite(DhtIdentity identity, MontgomeryKeyCache? peerKeys = null)
     {
         _identity = identity;
+        _peerKeys = peerKeys ?? new MontgomeryKeyCache();
         LocalId = identity.Id;
         Span<byte> seed = stackalloc byte[DhtIdentity.SeedSize];
         try
@@ -42,11 +50,9 @@ internal sealed class NSecCryptoSuite : ICryptoSuite, IDisposable
             return false;
         }
 
-        Span<byte> remoteEd = stackalloc byte[32];
         Span<byte> remoteMont = stackalloc byte[32];
         Span<byte> shared = stackalloc byte[32];
-        remote.WriteTo(remoteEd);
-        if (!Curve25519Conversion.TryEdwardsToMontgomery(remoteEd, remoteMont) || !Sodium.TryScalarMult(_agreementScalar, remoteMont, shared))
+        if (!_peerKeys.TryConvert(remote, remoteMont) || !Sodium.TryScalarMult(_agreementScalar, remoteMont, shared))
         {
             return false; // not a curve point, or a low-order one: the shared secret would be all zero
         }

@@ -36,6 +36,15 @@ internal sealed partial class SimWorld : IDisposable
     // One directory for every engine: each node's id and address is interned once per process, and routing tables
     // hold 4-byte handles into it. Safe because the whole world runs on one thread.
     private readonly PeerDirectory _directory = new();
+
+    /// <summary>With real crypto, the engines' shared cache of peers' keys in X25519 form (see <see cref="CreateNodes"/>).</summary>
+    private MontgomeryKeyCache? _peerKeys;
+
+    /// <summary>With real crypto, session keys one end of a pair derived for the other to take (see <see cref="CreateNodes"/>).</summary>
+    private SessionKeyMemo? _sessionKeys;
+
+    /// <summary>Keys <see cref="_sessionKeys"/> holds at most (about 12 MB when full).</summary>
+    private const int SessionKeyMemoCapacity = 1 << 16;
     private readonly List<int> _up = [];
     private NodeId[]? _sortedIds;
     private int[]? _sortedOrder;
@@ -147,7 +156,11 @@ internal sealed partial class SimWorld : IDisposable
                 var seed = new byte[32];
                 _rng.NextBytes(seed);
                 var identity = DhtIdentity.FromSeed(seed);
-                crypto = new NSecCryptoSuite(identity);
+                // One cache of converted keys for every engine: each node's key is converted to X25519 once per run,
+                // not once by every node that derives a session with it; and each pair's session key is derived by one
+                // end and taken by the other (SharedAgreementSuite). The keys, so the runs, are the same either way.
+                var real = new NSecCryptoSuite(identity, _peerKeys ??= new MontgomeryKeyCache(Math.Max(1, _scenario.Nodes)));
+                crypto = new SharedAgreementSuite(real, _sessionKeys ??= new SessionKeyMemo(SessionKeyMemoCapacity));
                 id = identity.Id;
             }
             else
