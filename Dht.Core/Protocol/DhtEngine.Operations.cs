@@ -136,6 +136,14 @@ internal sealed partial class DhtEngine
     private void OnValueFound(Operation op, DhtRecord record, LookupCandidate responder, uint ttlSeconds)
     {
         var queryRound = responder.QueryRound;
+        if (op.Best is { } best)
+        {
+            // The replicas of a signed record mostly answer with the same bytes: an answer identical to the best one so
+            // far, which passed the signature check, needs no second Ed25519 verification (DhtRecord.TakeVerificationFrom
+            // declines on any differing byte).
+            record.TakeVerificationFrom(best);
+        }
+
         // Readers validate before believing: a forged or mismatched record never counts.
         if (record.Key != op.Lookup.Target
             || RecordValidator.Validate(record, op.Lookup.Target, _options.MaxValueSize, _crypto) != RecordRejection.None)

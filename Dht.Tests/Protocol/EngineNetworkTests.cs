@@ -239,6 +239,39 @@ public sealed class EngineNetworkTests
     }
 
     [TestMethod]
+    [DataRow(24UL)]
+    public void GetSigned_IdenticalAnswersFromReplicas_OneSignatureCheck(ulong seed)
+    {
+        using var net = new VirtualNetwork(seed);
+        var nodes = new List<VirtualNode>();
+        CountingVerifySuite? counting = null;
+        for (var i = 0; i < 30; i++)
+        {
+            nodes.Add(i == 29 ? net.AddNode(wrapCrypto: c => counting = new CountingVerifySuite(c)) : net.AddNode());
+        }
+
+        foreach (var node in nodes.Skip(1))
+        {
+            RunToCompletion<BootstrapCompleted>(net, node, node.Engine.StartBootstrap(net.Now, [(nodes[0].Address, (NodeId?)null)]), seed);
+        }
+
+        using var signer = DhtIdentity.Generate();
+        var record = DhtRecord.CreateSigned(signer, "current"u8.ToArray(), 5, "k"u8.ToArray());
+        var writer = nodes[0];
+        var put = RunToCompletion<PutCompleted>(net, writer, writer.Engine.StartPut(net.Now, record, null), seed);
+        Assert.IsGreaterThanOrEqualTo(10, put.Result.Acknowledged, $"seed {seed}");
+
+        // The reader asks for three identical answers; whether or not it holds the record, at most one check is needed.
+        var reader = nodes[29];
+        var before = counting!.Verifications;
+        var get = RunToCompletion<GetCompleted>(net, reader, reader.Engine.StartGet(net.Now, record.Key, 3), seed);
+        Assert.IsNotNull(get.Record, $"seed {seed}");
+        Assert.AreEqual(5L, get.Record.Sequence, $"seed {seed}");
+        Assert.IsGreaterThanOrEqualTo(3, get.Responses, $"seed {seed}");
+        Assert.IsLessThanOrEqualTo(1, counting.Verifications - before, $"{get.Responses} answers; seed {seed}");
+    }
+
+    [TestMethod]
     [DataRow(4UL)]
     public void Bootstrap_FirstAttemptLost_MaintenanceBootstrapsAgain(ulong seed)
     {

@@ -43,7 +43,10 @@ internal sealed class VirtualNetwork : IDisposable
     /// <summary>Every maintenance tick runs in full: the engines never skip a quiet one (for differential tests).</summary>
     public bool FullTicks { get; set; }
 
-    public VirtualNode AddNode(EngineOptions? options = null, DhtIdentity? identity = null)
+    /// <param name="options">The engine's options, or null for <see cref="TestOptions"/>.</param>
+    /// <param name="identity">The node's identity, or null for one drawn from the network's seed.</param>
+    /// <param name="wrapCrypto">Wraps the engine's suite (to count calls), or null.</param>
+    public VirtualNode AddNode(EngineOptions? options = null, DhtIdentity? identity = null, Func<NSecCryptoSuite, ICryptoSuite>? wrapCrypto = null)
     {
         // Identities come from the network's seed, so a seed reproduces the same ids, XOR distances and therefore runs.
         if (identity is null)
@@ -56,7 +59,7 @@ internal sealed class VirtualNetwork : IDisposable
         var crypto = new NSecCryptoSuite(identity);
         var index = _nodes.Count + 1;
         var address = PeerAddress.FromIPv4([10, 0, (byte)(index >> 8), (byte)index], 4000);
-        var engine = new DhtEngine(options ?? TestOptions(), crypto, _rng.NextUInt64(), Now);
+        var engine = new DhtEngine(options ?? TestOptions(), wrapCrypto?.Invoke(crypto) ?? crypto, _rng.NextUInt64(), Now);
         var node = new VirtualNode(identity, crypto, engine, address);
         _nodes.Add(node);
         _byAddress[address] = node;
