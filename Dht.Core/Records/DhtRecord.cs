@@ -14,7 +14,8 @@ namespace Dht;
 /// <para>Mutable: <see cref="Key"/> = SHA-256(public key || salt); the signature covers the BEP 44 payload
 /// <c>4:salt&lt;len&gt;:&lt;salt&gt;</c> (only when the salt is non-empty) <c>3:seqi&lt;seq&gt;e1:v&lt;len&gt;:&lt;value&gt;</c>,
 /// so a record signed here is also a valid BEP 44 item whose <c>v</c> is a byte string.</para>
-/// <para>Instances are immutable (factories copy their inputs) and thread-safe. Records built with
+/// <para>Instances are immutable (factories copy their inputs) and thread-safe; the only state an instance gains is
+/// the DHT's note that its signature passed a check, which no public member shows. Records built with
 /// <see cref="FromParts"/> are not validated: the DHT validates every record it stores or returns.</para>
 /// </remarks>
 public sealed class DhtRecord
