@@ -190,6 +190,10 @@ internal sealed partial class SimWorld : IDisposable
     private void Schedule(long time, SimEvent e) => _queue.Enqueue(e, new EventKey(time, _sequence++));
 
     /// <summary>Runs the scenario to its end. <paramref name="progress"/> is called about every simulated second.</summary>
+    // The event loop is one long-running method: compiled fully optimized at once, it never runs as tier-0 code waiting
+    // for on-stack replacement. Every other method tiers up as usual, so those with loops (most of the engine's hot
+    // ones) are compiled with the profile their instrumented tier collected.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(Action<SimWorld>? progress = null)
     {
         // Wall time is measured for the report only; it never reaches the simulated world.
