@@ -1,5 +1,5 @@
-using Dht.Protocol;
 using Dht.Security;
+using Dht.Tests.Protocol;
 using Dht.Tests.Support;
 
 namespace Dht.Tests.Security;
@@ -7,13 +7,6 @@ namespace Dht.Tests.Security;
 [TestClass]
 public sealed class MontgomeryKeyCacheTests
 {
-    private static DhtIdentity Identity(ulong seed, int i)
-    {
-        var bytes = new byte[DhtIdentity.SeedSize];
-        new Xoshiro256(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(i + 1))).NextBytes(bytes);
-        return DhtIdentity.FromSeed(bytes);
-    }
-
     private static byte[] Direct(NodeId id)
     {
         var ed = new byte[32];
@@ -27,7 +20,7 @@ public sealed class MontgomeryKeyCacheTests
     [DataRow(21UL)]
     public void TryConvert_ValidKeyTwice_SameBytesAsDirectConversionComputedOnce(ulong seed)
     {
-        using var identity = Identity(seed, 0);
+        using var identity = BoundsFixture.IdentityFor(seed, 1);
         var cache = new MontgomeryKeyCache(4);
         var first = new byte[32];
         var second = new byte[32];
@@ -65,7 +58,7 @@ public sealed class MontgomeryKeyCacheTests
         var ids = new List<NodeId>();
         for (var i = 0; i < 5; i++)
         {
-            using var identity = Identity(seed, i);
+            using var identity = BoundsFixture.IdentityFor(seed, (ulong)i + 1);
             ids.Add(identity.Id);
         }
 
@@ -111,9 +104,9 @@ public sealed class MontgomeryKeyCacheTests
     [DataRow(23UL)]
     public void Suites_SharingOneCache_DeriveTheKeysOfSuitesWithTheirOwn(ulong seed)
     {
-        using var a = Identity(seed, 0);
-        using var b = Identity(seed, 1);
-        using var c = Identity(seed, 2);
+        using var a = BoundsFixture.IdentityFor(seed, 1);
+        using var b = BoundsFixture.IdentityFor(seed, 2);
+        using var c = BoundsFixture.IdentityFor(seed, 3);
         var shared = new MontgomeryKeyCache(8);
         using var sharedA = new NSecCryptoSuite(a, shared);
         using var sharedB = new NSecCryptoSuite(b, shared);

@@ -1,19 +1,13 @@
 using Dht.Protocol;
 using Dht.Security;
 using Dht.Simulator.Crypto;
+using Dht.Tests.Protocol;
 
 namespace Dht.Tests.Simulator;
 
 [TestClass]
 public sealed class SharedAgreementSuiteTests
 {
-    private static DhtIdentity Identity(ulong seed, int i)
-    {
-        var bytes = new byte[DhtIdentity.SeedSize];
-        new Xoshiro256(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(i + 1))).NextBytes(bytes);
-        return DhtIdentity.FromSeed(bytes);
-    }
-
     private static byte[] Bytes(in SessionKey key) => ((ReadOnlySpan<byte>)key).ToArray();
 
     private static SessionKey Key(byte fill)
@@ -27,8 +21,8 @@ public sealed class SharedAgreementSuiteTests
     [DataRow(31UL)]
     public void Pair_SecondEndTakesTheFirstEndsKey_SameAsItsOwnDerivation(ulong seed)
     {
-        using var a = Identity(seed, 0);
-        using var b = Identity(seed, 1);
+        using var a = BoundsFixture.IdentityFor(seed, 1);
+        using var b = BoundsFixture.IdentityFor(seed, 2);
         var memo = new SessionKeyMemo(16);
         var keys = new MontgomeryKeyCache(16);
         using var suiteA = new SharedAgreementSuite(new NSecCryptoSuite(a, keys), memo);
