@@ -132,12 +132,14 @@ internal sealed partial class DhtEngine
 
     /// <summary>
     /// What a sealed datagram from <paramref name="sender"/> reads next, hinted together so the misses overlap
-    /// (<see cref="MemoryHint"/>): the sender's session chain, its routing bucket, the directory cell a new session
-    /// takes, and the transmit queue's tail.
+    /// (<see cref="MemoryHint"/>): the sender's session chain, the least recently used session when the cache is full
+    /// (a new session evicts it), its routing bucket, the directory cell a new session takes, and the transmit queue's
+    /// tail.
     /// </summary>
     private void HintSealed(PeerAddress from, NodeId sender)
     {
         _sessions.HintChain(sender);
+        _sessions.HintEvictee();
         _routing.HintBucket(sender);
         _routing.Directory.HintCell(sender, from);
         _transmit.HintTail();
@@ -153,12 +155,14 @@ internal sealed partial class DhtEngine
     /// <summary>
     /// The second step after <see cref="HintSealed"/>, issued at the start of the datagram itself, once the simulator's
     /// look-ahead has had <see cref="HintSealed"/>'s lines loaded an event earlier: what those lines point to (the
-    /// session entry the sender's chain starts with, its bucket's contact array, the requests in flight). Reads the
-    /// lines <see cref="HintSealed"/> hinted; the misses it starts overlap with opening and decoding the datagram.
+    /// session entry the sender's chain starts with, the hash-chain head and directory slot of the session an eviction
+    /// would drop, the sender's bucket's contact array, the requests in flight). Reads the lines
+    /// <see cref="HintSealed"/> hinted; the misses it starts overlap with opening and decoding the datagram.
     /// </summary>
     private void HintSealedDeep(NodeId sender)
     {
         _sessions.HintChainHead(sender);
+        _sessions.HintEvicteeDeep();
         _routing.HintBucketContacts(sender);
         _pending.HintRequests();
     }

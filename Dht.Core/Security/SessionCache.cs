@@ -483,6 +483,33 @@ internal struct SessionCache
         }
     }
 
+    /// <summary>
+    /// Hints the least recently used session's entry when the cache is full: a session added next (a request from a
+    /// new peer, or one sent to a new peer, nearly every datagram in a steady-state run) evicts it, and the least
+    /// recently used entry is cold by definition.
+    /// </summary>
+    public readonly void HintEvictee()
+    {
+        if (Count >= _capacity && _tail != None)
+        {
+            Protocol.MemoryHint.WholeElement(_entries, _tail);
+        }
+    }
+
+    /// <summary>
+    /// The second step after <see cref="HintEvictee"/>, once its lines have arrived: hints what evicting that session
+    /// reads next, the entry holding the head of its hash chain and its directory slot. Reads the entry.
+    /// </summary>
+    public readonly void HintEvicteeDeep()
+    {
+        if (Count >= _capacity && _tail != None)
+        {
+            ref readonly var e = ref _entries[_tail];
+            Protocol.MemoryHint.WholeElement(_entries, ChainOf(e.Hash));
+            _directory.Hint(e.Peer);
+        }
+    }
+
     private int Find(NodeId peer)
     {
         if (Count == 0)
