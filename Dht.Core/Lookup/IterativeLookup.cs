@@ -87,6 +87,20 @@ internal sealed class IterativeLookup
         _count++;
     }
 
+    /// <summary>
+    /// Hints the candidates an answer's searches read first (<see cref="MemoryHint"/>): the array's header and the
+    /// middle and quarter positions, where every binary search starts. Reads this object's fields only.
+    /// </summary>
+    public void HintSearch()
+    {
+        if (_count > 0)
+        {
+            MemoryHint.ElementAndHeader(_candidates, _count >> 1);
+            MemoryHint.Element(_candidates, _count >> 2);
+            MemoryHint.Element(_candidates, (3 * _count) >> 2);
+        }
+    }
+
     /// <summary>Adds the contacts a responder named; they count as learned in the responder's query round.</summary>
     public void AddCandidates(IReadOnlyList<WireContact> contacts, in LookupCandidate responder)
     {

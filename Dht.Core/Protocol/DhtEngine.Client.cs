@@ -46,6 +46,7 @@ internal sealed partial class DhtEngine
         pending.Purpose = purpose;
         pending.SentAt = _now;
         pending.Operation = op;
+        pending.Lookup = op?.Lookup;
         pending.Retried = retried;
         _pending[request.RequestId] = pending;
         _stats.RequestsSent++;
@@ -132,12 +133,21 @@ internal sealed partial class DhtEngine
             return DropReason.UnexpectedResponse;
         }
 
+        // The answer's operation and lookup, hinted now (MemoryHint), arrive while the routing table takes the sender;
+        // the lookup's search lines are hinted once its object has arrived.
+        if (pending.Lookup is { } lookup)
+        {
+            MemoryHint.Object(pending.Operation!);
+            MemoryHint.Object(lookup);
+        }
+
         _sessions.RememberToken(session, from, response.Token);
 
         var rtt = _now - pending.SentAt;
         _globalRtt.AddSample(rtt);
         var admit = _routing.OnVerifiedReply(sender, from, _now, rtt);
         _routing.MarkSenderActive(sender, _now);
+        pending.Lookup?.HintSearch();
         if (admit.PingCandidate is { } oldest && (_evictionChecks?.Count ?? 0) < _options.MaxVerificationsInFlight && EvictionChecks.Add(oldest.Id))
         {
             if (!SendRequest(oldest.Id, oldest.Address, PingRequest, RequestPurpose.EvictionCheck, null))

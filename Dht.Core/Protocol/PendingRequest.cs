@@ -46,6 +46,12 @@ internal sealed class PendingRequest
 
     public Operation? Operation { get; set; }
 
+    /// <summary>
+    /// The lookup of <see cref="Operation"/> (null without one), kept here too so that an answer can hint it together
+    /// with the operation: reached through the operation, it is one more miss after that one.
+    /// </summary>
+    public Lookup.IterativeLookup? Lookup { get; set; }
+
     /// <summary>True for the one retry after an ERROR that carried a fresh token.</summary>
     public bool Retried { get; set; }
 
@@ -77,6 +83,7 @@ internal sealed class PendingRequest
         request.Purpose = default;
         request.SentAt = default;
         request.Operation = null;
+        request.Lookup = null;
         request.Retried = false;
         request.Parts = null;
         request.PartsReceived = 0;
