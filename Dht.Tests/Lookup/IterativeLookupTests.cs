@@ -65,6 +65,24 @@ public sealed class IterativeLookupTests
     }
 
     [TestMethod]
+    public void HintSearch_EmptyGrowingAndReleased_ReadsNothingOutsideTheCandidates()
+    {
+        // An answer hints its lookup's search positions even after the operation finished and gave its array back.
+        var lookup = NewLookup(20, 3, 200);
+        lookup.HintSearch();
+        for (var d = 1UL; d <= 170; d++)
+        {
+            lookup.AddCandidate(Id(d), Address((int)d));
+            lookup.HintSearch();
+        }
+
+        Assert.HasCount(170, lookup.Candidates.ToArray());
+        lookup.Release();
+        lookup.HintSearch();
+        Assert.IsEmpty(lookup.Candidates.ToArray());
+    }
+
+    [TestMethod]
     [DataRow(101UL)]
     [DataRow(102UL)]
     public void AddCandidate_RandomOrder_SortedByXorDistance(ulong seed)

@@ -24,6 +24,37 @@ public sealed class SessionCacheTests
     }
 
     [TestMethod]
+    public void EvictionHints_InEveryStateOfTheCache_ReadOnlyLiveEntriesAndChangeNothing()
+    {
+        // The hints read the least recently used entry (the second step follows its chain and directory handle): empty,
+        // filling, full, after evictions, after expiry shrank the array and after Clear, they must neither read
+        // outside the arrays nor change the order of eviction.
+        var crypto = new CountingCrypto();
+        var cache = new SessionCache(crypto, 4, 8);
+        void Hint()
+        {
+            cache.HintEvictee();
+            cache.HintEvicteeDeep();
+        }
+
+        Hint();
+        for (var i = 1; i <= 9; i++)
+        {
+            Assert.IsTrue(cache.TryGetOrCreate(Peer(i), Here, out _));
+            Hint();
+        }
+
+        CollectionAssert.AreEqual(new[] { Peer(9), Peer(8), Peer(7), Peer(6) }, cache.DirectoryPairs().Select(p => p.Id).ToList());
+        cache.Clock = Instant.FromSeconds(1800);
+        Assert.IsTrue(cache.TryGet(Peer(7), out _));
+        Assert.AreEqual(3, cache.ExpireIdle(Instant.FromSeconds(1200)));
+        Hint();
+        cache.Clear();
+        Hint();
+        Assert.AreEqual(0, cache.Count);
+    }
+
+    [TestMethod]
     [DataRow(4)]
     [DataRow(16)]
     public void GetOrCreate_BeyondCapacity_EvictsLeastRecentlyUsedAndWipesItsKey(int capacity)
