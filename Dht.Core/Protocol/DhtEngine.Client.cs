@@ -135,7 +135,8 @@ internal sealed partial class DhtEngine
 
         // The answer's operation and lookup, hinted now (MemoryHint), arrive while the routing table takes the sender;
         // the lookup's search lines are hinted once its object has arrived.
-        if (pending.Lookup is { } lookup)
+        var lookup = pending.Lookup;
+        if (lookup is not null)
         {
             MemoryHint.Object(pending.Operation!);
             MemoryHint.Object(lookup);
@@ -147,7 +148,7 @@ internal sealed partial class DhtEngine
         _globalRtt.AddSample(rtt);
         var admit = _routing.OnVerifiedReply(sender, from, _now, rtt);
         _routing.MarkSenderActive(sender, _now);
-        pending.Lookup?.HintSearch();
+        lookup?.HintSearch();
         if (admit.PingCandidate is { } oldest && (_evictionChecks?.Count ?? 0) < _options.MaxVerificationsInFlight && EvictionChecks.Add(oldest.Id))
         {
             if (!SendRequest(oldest.Id, oldest.Address, PingRequest, RequestPurpose.EvictionCheck, null))
